@@ -1,0 +1,63 @@
+from django.contrib import admin
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from .models import Product, StockLevel, Store, Warehouse
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "is_active")
+    search_fields = ("name", "code")
+    filter_horizontal = ("members",)
+    prepopulated_fields = {"code": ("name",)}
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "address", "priority", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "code", "address")
+
+
+class StockLevelInline(admin.TabularInline):
+    model = StockLevel
+    fields = ("warehouse", "quantity", "reserved", "available")
+    readonly_fields = ("available",)
+    extra = 0
+
+    @admin.display(description=_("available"))
+    def available(self, obj: StockLevel) -> int:
+        return obj.available
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("sku", "name", "price", "vat_rate", "stock_total", "is_active", "needs_review")
+    list_filter = ("is_active", "needs_review", "vat_rate")
+    search_fields = ("sku", "name")
+    inlines = [StockLevelInline]
+    fieldsets = (
+        (None, {"fields": ("sku", "name", "price", "vat_rate", "is_active", "needs_review")}),
+        (
+            _("Parcel"),
+            {"fields": ("weight_grams", ("length_cm", "width_cm", "height_cm"))},
+        ),
+        (_("Attributes"), {"fields": ("attributes", "external_id")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_stock_total=Sum("stock_levels__quantity"))
+
+    @admin.display(description=_("in stock"), ordering="_stock_total")
+    def stock_total(self, obj: Product) -> int:
+        return obj._stock_total or 0
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    list_display = ("product", "warehouse", "quantity", "reserved")
+    list_filter = ("warehouse",)
+    search_fields = ("product__sku", "product__name")
+    list_select_related = ("product", "warehouse")
+    autocomplete_fields = ("product",)

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
+
+from automation.admin import (
+    StoreScopedAdminMixin,
+    TransitionAdminMixin,
+    TransitionHistoryInline,
+    VersionedModelForm,
+)
+from contacts.admin import PhoneSearchMixin
+
+from .filters import ResponsibleFilter
+from .models import Deal, DealItem, DealTransition, RefusalReason
+from .services import DEAL_TRANSITION_SERVICES, deal_assign_number
+
+
+@admin.register(RefusalReason)
+class RefusalReasonAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "position", "is_active")
+    list_editable = ("position", "is_active")
+    search_fields = ("name",)
+
+
+class DealItemInline(admin.TabularInline):
+    model = DealItem
+    fields = ("product", "quantity", "price", "line_total")
+    readonly_fields = ("line_total",)
+    autocomplete_fields = ("product",)
+    extra = 0
+
+    @admin.display(description=_("amount"))
+    def line_total(self, obj: DealItem):
+        return obj.total if obj.pk else "—"
+
+    def _editable(self, obj: Deal | None) -> bool:
+        return obj is None or obj.stage in (Deal.Stage.NEW, Deal.Stage.IN_PROGRESS)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class DealTransitionInline(TransitionHistoryInline):
+    model = DealTransition
+
+
+class DealForm(VersionedModelForm):
+    class Meta:
+        model = Deal
+        fields = "__all__"
+
+
+@admin.register(Deal)
+class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, admin.ModelAdmin):
+    form = DealForm
+    fsm_fields = ["stage"]
+    transition_services = DEAL_TRANSITION_SERVICES
+    object_id_kwarg = "deal_id"
+    phone_search_field = "contact__phone"
+
+    list_display = (
+        "number",
+        "customer_display",
+        "draft_total",
+        "stage",
+        "channel",
+        "responsible",
+        "store",
+        "age",
+    )
+    list_display_links = ("number", "customer_display")
+    list_filter = (
+        "stage",
+        "store",
+        ResponsibleFilter,
+        "channel",
+        "delivery_method",
+        "payment_method",
+    )
+    search_fields = (
+        "number",
+        "external_id",
+        "contact__phone",
+        "contact__full_name",
+        "contact__email",
+        "company__name",
+        "company__inn",
+    )
+    list_select_related = ("contact", "company", "responsible", "store")
+    autocomplete_fields = ("contact", "company")
+    date_hierarchy = "created_at"
+    inlines = [DealItemInline, DealTransitionInline]
+    readonly_fields = ("number", "stage", "lost_reason", "lost_comment", "created_at", "stage_changed_at")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("number", "stage"),
+                    "title",
+                    ("store", "channel", "source"),
+                    ("contact", "company"),
+                    "responsible",
+                    "version_seen",
+                )
+            },
+        ),
+        (
+            _("Delivery and payment"),
+            {
+                "fields": (
+                    "delivery_method",
+                    "delivery_address",
+                    ("pickup_point", "pickup_point_code"),
+                    "payment_method",
+                )
+            },
+        ),
+        (_("Comments"), {"fields": ("comment", "external_id")}),
+        (
+            _("Refusal"),
+            {"fields": ("lost_reason", "lost_comment"), "classes": ("collapse",)},
+        ),
+        (_("Dates"), {"fields": (("created_at", "stage_changed_at"),)}),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _draft_total=Sum(
+                    ExpressionWrapper(
+                        F("items__price") * F("items__quantity"),
+                        output_field=DecimalField(max_digits=14, decimal_places=2),
+                    )
+                )
+            )
+        )
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("responsible", request.user.pk)
+        return initial
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            fields.remove("number")
+        else:
+            fields.append("store")
+        if obj is not None and obj.stage not in (Deal.Stage.NEW, Deal.Stage.IN_PROGRESS):
+            fields += ["contact", "company", "delivery_method", "delivery_address", "pickup_point"]
+            fields += ["pickup_point_code", "payment_method"]
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            # The number is drawn when the deal is saved.
+            first = dict(fieldsets[0][1])
+            first["fields"] = tuple(f for f in first["fields"] if f not in (("number", "stage"), "title"))
+            return ((None, first), *fieldsets[1:])
+        return fieldsets
+
+    def save_model(self, request, obj: Deal, form, change) -> None:
+        if not change:
+            deal_assign_number(obj)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("customer"), ordering="contact__full_name")
+    def customer_display(self, obj: Deal) -> str:
+        if obj.company_id:
+            return str(obj.company.name)
+        if obj.contact_id:
+            return " · ".join(filter(None, [obj.contact.full_name, obj.contact.phone]))
+        return "—"
+
+    @admin.display(description=_("amount"), ordering="_draft_total")
+    def draft_total(self, obj: Deal):
+        return obj._draft_total or 0
+
+    @admin.display(description=_("age"), ordering="created_at")
+    def age(self, obj: Deal) -> str:
+        return timesince(obj.created_at, depth=1)

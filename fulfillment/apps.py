@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FulfillmentConfig(AppConfig):
+    """Assembly documents, shipments and return receipts (issue «Fulfillment»)."""
+
+    name = "fulfillment"
+    verbose_name = _("Fulfillment")

@@ -1,0 +1,5 @@
+from deals.forms import RefusalForm
+
+
+class CancelOrderForm(RefusalForm):
+    pass

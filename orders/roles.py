@@ -1,0 +1,119 @@
+"""The staff roles: Django groups created by migration, with the permissions each one needs."""
+
+from django.utils.translation import gettext_lazy as _
+
+MANAGER = "Менеджер"
+WAREHOUSE = "Кладовщик"
+TEAM_LEAD = "Руководитель отдела продаж"
+
+ROLE_DESCRIPTIONS = {
+    MANAGER: _("Takes requests, fills deals, sends payment links, moves orders along."),
+    WAREHOUSE: _("Assembles orders and hands them over."),
+    TEAM_LEAD: _("Sees every store, may mark paid by hand, cancel paid orders, close returns."),
+}
+
+_VIEW_CATALOG = [
+    "catalog.view_store",
+    "catalog.view_warehouse",
+    "catalog.view_product",
+    "catalog.view_stocklevel",
+]
+_WORK_WITH_CUSTOMERS = [
+    "contacts.view_contact",
+    "contacts.add_contact",
+    "contacts.change_contact",
+    "contacts.view_company",
+    "contacts.add_company",
+    "contacts.change_company",
+]
+_WORK_WITH_DEALS = [
+    "deals.view_deal",
+    "deals.add_deal",
+    "deals.change_deal",
+    "deals.view_dealitem",
+    "deals.add_dealitem",
+    "deals.change_dealitem",
+    "deals.delete_dealitem",
+    "deals.view_dealtransition",
+    "deals.view_refusalreason",
+    "deals.take_into_work_deal",
+    "deals.place_order_deal",
+    "deals.lose_deal",
+]
+_WORK_WITH_ORDERS = [
+    "orders.view_order",
+    "orders.change_order",
+    "orders.view_orderitem",
+    "orders.add_orderitem",
+    "orders.change_orderitem",
+    "orders.delete_orderitem",
+    "orders.view_ordertransition",
+]
+
+#: Role → permissions ("app_label.codename"). A migration applies this; change both together.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    MANAGER: [
+        *_VIEW_CATALOG,
+        *_WORK_WITH_CUSTOMERS,
+        *_WORK_WITH_DEALS,
+        *_WORK_WITH_ORDERS,
+        "orders.send_payment_link_order",
+        "orders.confirm_order",
+        "orders.start_assembly_order",
+        "orders.hand_to_delivery_order",
+        "orders.ready_for_pickup_order",
+        "orders.arrive_at_pickup_point_order",
+        "orders.issue_order",
+        "orders.fail_delivery_order",
+        "orders.request_return_order",
+        "orders.cancel_order",
+    ],
+    WAREHOUSE: [
+        *_VIEW_CATALOG,
+        "catalog.change_stocklevel",
+        "contacts.view_contact",
+        "orders.view_order",
+        "orders.view_orderitem",
+        "orders.view_ordertransition",
+        "orders.start_assembly_order",
+        "orders.finish_assembly_order",
+        "orders.hand_to_delivery_order",
+        "orders.ready_for_pickup_order",
+        "orders.issue_order",
+        "orders.receive_back_order",
+    ],
+    TEAM_LEAD: [
+        *_VIEW_CATALOG,
+        *_WORK_WITH_CUSTOMERS,
+        *_WORK_WITH_DEALS,
+        *_WORK_WITH_ORDERS,
+        "catalog.access_all_stores",
+        "catalog.change_product",
+        "catalog.change_stocklevel",
+        "deals.add_refusalreason",
+        "deals.change_refusalreason",
+        "automation.view_heartbeat",
+        "accounts.view_user",
+        *(
+            f"orders.{name}_order"
+            for name in (
+                "send_payment_link",
+                "confirm",
+                "mark_paid",
+                "start_assembly",
+                "finish_assembly",
+                "hand_to_delivery",
+                "ready_for_pickup",
+                "arrive_at_pickup_point",
+                "issue",
+                "fail_delivery",
+                "receive_back",
+                "request_return",
+                "complete_return",
+                "reject_return",
+                "cancel",
+                "cancel_paid",
+            )
+        ),
+    ],
+}

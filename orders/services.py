@@ -1,0 +1,249 @@
+"""Operations on orders: placing an order from a deal, editing it, and one service per
+transition of the status matrix. Admin buttons, API views, webhooks and beat jobs call these and
+never change a status themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from automation.models import Via
+from automation.transitions import failed_conditions, run_transition
+from deals.models import Deal, RefusalReason
+from deals.services import deal_lose, deal_transition, deal_win
+
+from .exceptions import OrderError
+from .models import Order, OrderItem, Status
+
+
+def _next_order_number(deal: Deal) -> str:
+    """The first order of a deal shares its number; a re-placed one gets a suffix: 10234-2."""
+    count = Order.objects.filter(deal=deal).count()
+    return deal.number if count == 0 else f"{deal.number}-{count + 1}"
+
+
+def order_place_from_deal(
+    *, deal_id: int, actor: Any | None, via: str = Via.ADMIN, expected_state: str | None = None
+) -> Order:
+    """Create the order from the deal's customer, items, delivery and payment; the deal moves to
+    «Заказ оформлен». Prices are the deal's, snapshotted into the order lines.
+
+    Raises TransitionNotAllowed (naming what the deal lacks), TransitionForbidden or
+    ConcurrentChange; nothing is written then.
+    """
+    with transaction.atomic():
+        deal = deal_transition(
+            deal_id=deal_id,
+            name="place_order",
+            actor=actor,
+            via=via,
+            expected_state=expected_state,
+        )
+        order = Order.objects.create(
+            number=_next_order_number(deal),
+            deal=deal,
+            store=deal.store,
+            contact=deal.contact,
+            company=deal.company,
+            responsible=deal.responsible or actor,
+            payment_method=deal.payment_method,
+            delivery_method=deal.delivery_method,
+            delivery_address=deal.delivery_address,
+            pickup_point=deal.pickup_point,
+            pickup_point_code=deal.pickup_point_code,
+            comment=deal.comment,
+            external_id=deal.external_id,
+        )
+        OrderItem.objects.bulk_create(
+            OrderItem(
+                order=order,
+                product=item.product,
+                sku=item.product.sku,
+                name=item.product.name,
+                price=item.price,
+                quantity=item.quantity,
+            )
+            for item in deal.items.select_related("product")
+        )
+        order_recalculate_totals(order=order)
+        order.transitions.create(
+            name="create", source="", target=order.status, actor=actor, via=via
+        )
+    return order
+
+
+def order_recalculate_totals(*, order: Order) -> Order:
+    """Recompute and save the totals after the lines, the discount or delivery changed."""
+    order.recalculate_totals()
+    if order.discount_amount > order.items_total:
+        raise OrderError({"discount_amount": _("The discount cannot exceed the items total.")})
+    Order.objects.filter(pk=order.pk).update(items_total=order.items_total, total=order.total)
+    return order
+
+
+# --- the status matrix ----------------------------------------------------------------------
+
+
+def order_transition(
+    *,
+    order_id: int,
+    name: str,
+    actor: Any | None,
+    via: str = Via.ADMIN,
+    expected_state: str | None = None,
+    reason: str = "",
+    comment: str = "",
+    kwargs: dict[str, Any] | None = None,
+) -> Order:
+    """Run transition `name` through automation.transitions.run_transition; see there for what
+    is checked and raised. The per-transition services below are what callers use."""
+    with transaction.atomic():
+        order, _log = run_transition(
+            model=Order,
+            pk=order_id,
+            name=name,
+            actor=actor,
+            via=via,
+            expected_state=expected_state,
+            reason=reason,
+            comment=comment,
+            kwargs=kwargs,
+        )
+        _follow_with_deal(order, via=via)
+    return order
+
+
+def _follow_with_deal(order: Order, *, via: str) -> None:
+    """The deal follows its order: issued → won, cancelled → lost with the same reason."""
+    deal = order.deal
+    if deal.stage != Deal.Stage.ORDER_PLACED:
+        return
+    if order.status == Status.ISSUED:
+        deal_win(deal_id=deal.pk, via=via)
+    elif order.status == Status.CANCELLED and not failed_conditions(deal, "lose"):
+        reason = order.cancel_reason or _not_picked_up_reason()
+        deal_lose(
+            deal_id=deal.pk,
+            actor=None,
+            reason=reason,
+            comment=_("Order %(number)s cancelled.") % {"number": order.number},
+            via=via,
+        )
+
+
+def _not_picked_up_reason() -> RefusalReason:
+    with translation.override(settings.LANGUAGE_CODE):
+        reason, _created = RefusalReason.objects.get_or_create(
+            code="not_picked_up", defaults={"name": _("Did not pick up the order")}
+        )
+    return reason
+
+
+def _simple(name: str, doc: str) -> Callable[..., Order]:
+    def service(
+        *, order_id: int, actor: Any | None, via: str = Via.ADMIN, expected_state: str | None = None
+    ) -> Order:
+        return order_transition(
+            order_id=order_id, name=name, actor=actor, via=via, expected_state=expected_state
+        )
+
+    service.__name__ = service.__qualname__ = f"order_{name}"
+    service.__doc__ = doc
+    return service
+
+
+order_send_payment_link = _simple(
+    "send_payment_link",
+    "new → awaiting payment, for prepaid orders. (Issue «Payments» creates the payment at the "
+    "provider and texts the link on commit.)",
+)
+order_confirm = _simple(
+    "confirm", "new → confirmed: payment on delivery or by invoice; no prepayment to wait for."
+)
+order_mark_paid = _simple(
+    "mark_paid",
+    "awaiting payment → paid. The provider's callback runs it as the system (actor=None); by "
+    "hand it needs orders.mark_paid_order.",
+)
+order_start_assembly = _simple("start_assembly", "paid / confirmed → assembling.")
+order_finish_assembly = _simple("finish_assembly", "assembling → assembled.")
+order_hand_to_delivery = _simple(
+    "hand_to_delivery", "assembled → handed to delivery (city courier or CDEK)."
+)
+order_ready_for_pickup = _simple(
+    "ready_for_pickup", "assembled → awaiting pickup at our own pickup point."
+)
+order_arrive_at_pickup_point = _simple(
+    "arrive_at_pickup_point", "handed to delivery → awaiting pickup at the CDEK point."
+)
+order_issue = _simple(
+    "issue", "→ issued; cash or card on delivery becomes paid; the deal is won."
+)
+order_fail_delivery = _simple(
+    "fail_delivery", "→ returning: not delivered or not picked up."
+)
+order_receive_back = _simple(
+    "receive_back", "returning → cancelled: the goods are back; the deal is lost."
+)
+order_request_return = _simple(
+    "request_return", "issued → return requested, within the legal return period."
+)
+order_complete_return = _simple("complete_return", "return requested → return completed.")
+order_reject_return = _simple(
+    "reject_return", "return requested → issued: the defect was not confirmed."
+)
+
+
+def order_cancel(
+    *,
+    order_id: int,
+    actor: Any | None,
+    reason: RefusalReason | None,
+    comment: str = "",
+    via: str = Via.ADMIN,
+    expected_state: str | None = None,
+) -> Order:
+    """Cancel an order that has not left the warehouse. A reason from the team lead's list is
+    required; a paid order needs orders.cancel_paid_order. The deal is lost with that reason."""
+    if reason is None:
+        raise OrderError({"reason": _("Choose the cancellation reason.")})
+    if not reason.is_active:
+        raise OrderError({"reason": _("This reason is no longer in use.")})
+    return order_transition(
+        order_id=order_id,
+        name="cancel",
+        actor=actor,
+        via=via,
+        expected_state=expected_state,
+        reason=reason.name,
+        comment=comment,
+        kwargs={"reason": reason, "comment": comment},
+    )
+
+
+#: What each transition button or API call runs: name → service.
+ORDER_TRANSITION_SERVICES: dict[str, Callable[..., Order]] = {
+    service.__name__.removeprefix("order_"): service
+    for service in (
+        order_send_payment_link,
+        order_confirm,
+        order_mark_paid,
+        order_start_assembly,
+        order_finish_assembly,
+        order_hand_to_delivery,
+        order_ready_for_pickup,
+        order_arrive_at_pickup_point,
+        order_issue,
+        order_fail_delivery,
+        order_receive_back,
+        order_request_return,
+        order_complete_return,
+        order_reject_return,
+        order_cancel,
+    )
+}
