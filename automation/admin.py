@@ -80,7 +80,16 @@ class StoreScopedAdminMixin:
 class TransitionHistoryInline(admin.TabularInline):
     """Who moved the object from where to where, when, via what, and why."""
 
-    fields = ("created_at", "source_label", "target_label", "action", "actor", "via", "reason", "comment")
+    fields = (
+        "created_at",
+        "source_label",
+        "target_label",
+        "action",
+        "actor",
+        "via",
+        "reason",
+        "comment",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -154,7 +163,9 @@ class TransitionAdminMixin(FSMAdminMixin):
             obj.version += 1
         super().save_model(request, obj, form, change)
 
-    def _apply_fsm_transition(self, *, obj: StagedModel, transition_name: str, request, kwargs=None) -> bool:
+    def _apply_fsm_transition(
+        self, *, obj: StagedModel, transition_name: str, request, kwargs=None
+    ) -> bool:
         service = self.transition_services.get(transition_name)
         label = transition_label(obj, transition_name)
         if service is None:

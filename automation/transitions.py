@@ -82,7 +82,10 @@ def run_transition(
         label = transition_label(obj, name)
         if expected_state is not None and obj.state != expected_state:
             raise ConcurrentChange(
-                _("“%(object)s” was changed by someone else: it is now «%(state)s». Reload the page.")
+                _(
+                    "“%(object)s” was changed by someone else: it is now «%(state)s». "
+                    "Reload the page."
+                )
                 % {"object": obj, "state": obj.state_label}
             )
         method = getattr(obj, name, None)

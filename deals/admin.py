@@ -99,7 +99,14 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     autocomplete_fields = ("contact", "company")
     date_hierarchy = "created_at"
     inlines = [DealItemInline, DealTransitionInline]
-    readonly_fields = ("number", "stage", "lost_reason", "lost_comment", "created_at", "stage_changed_at")
+    readonly_fields = (
+        "number",
+        "stage",
+        "lost_reason",
+        "lost_comment",
+        "created_at",
+        "stage_changed_at",
+    )
     fieldsets = (
         (
             None,
@@ -168,7 +175,9 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
         if obj is None:
             # The number is drawn when the deal is saved.
             first = dict(fieldsets[0][1])
-            first["fields"] = tuple(f for f in first["fields"] if f not in (("number", "stage"), "title"))
+            first["fields"] = tuple(
+                f for f in first["fields"] if f not in (("number", "stage"), "title")
+            )
             return ((None, first), *fieldsets[1:])
         return fieldsets
 

@@ -35,4 +35,6 @@ POSTPAID_METHODS = frozenset(
     {PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.CARD_ON_DELIVERY, PaymentMethod.INVOICE}
 )
 #: Money taken by the courier or at the pickup point when the goods are handed over.
-PAID_ON_RECEIPT_METHODS = frozenset({PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.CARD_ON_DELIVERY})
+PAID_ON_RECEIPT_METHODS = frozenset(
+    {PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.CARD_ON_DELIVERY}
+)

@@ -11,7 +11,9 @@ class RefusalForm(forms.Form):
         label=_("Reason"),
         queryset=RefusalReason.objects.filter(is_active=True),
     )
-    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class LoseDealForm(RefusalForm):

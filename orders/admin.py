@@ -289,4 +289,3 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, obj: Order) -> str:
         return timesince(obj.created_at, depth=1)
-

@@ -161,7 +161,9 @@ class Order(StagedModel):
     PaymentStatus = PaymentStatus
 
     number = models.CharField(_("number"), max_length=32, unique=True)
-    deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.PROTECT, related_name="orders")
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("deal"), on_delete=models.PROTECT, related_name="orders"
+    )
     store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT)
     contact = models.ForeignKey(
         Contact,
@@ -194,9 +196,7 @@ class Order(StagedModel):
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices
     )
-    delivery_method = models.CharField(
-        _("delivery"), max_length=16, choices=DeliveryMethod.choices
-    )
+    delivery_method = models.CharField(_("delivery"), max_length=16, choices=DeliveryMethod.choices)
     delivery_address = models.CharField(_("delivery address"), max_length=500, blank=True)
     pickup_point = models.ForeignKey(
         Warehouse,
@@ -518,14 +518,14 @@ class OrderItem(models.Model):
     def __str__(self) -> str:
         return f"{self.name} × {self.quantity}"
 
-    def clean(self) -> None:
-        if self.price is not None and self.quantity and self.discount > self.price * self.quantity:
-            raise ValidationError({"discount": _("The discount exceeds the line amount.")})
-
     def save(self, *args, **kwargs) -> None:
         if self.product_id and not self.sku:
             self.sku, self.name = self.product.sku, self.product.name
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.price is not None and self.quantity and self.discount > self.price * self.quantity:
+            raise ValidationError({"discount": _("The discount exceeds the line amount.")})
 
     @property
     def total(self) -> Decimal:

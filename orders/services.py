@@ -181,12 +181,8 @@ order_ready_for_pickup = _simple(
 order_arrive_at_pickup_point = _simple(
     "arrive_at_pickup_point", "handed to delivery → awaiting pickup at the CDEK point."
 )
-order_issue = _simple(
-    "issue", "→ issued; cash or card on delivery becomes paid; the deal is won."
-)
-order_fail_delivery = _simple(
-    "fail_delivery", "→ returning: not delivered or not picked up."
-)
+order_issue = _simple("issue", "→ issued; cash or card on delivery becomes paid; the deal is won.")
+order_fail_delivery = _simple("fail_delivery", "→ returning: not delivered or not picked up.")
 order_receive_back = _simple(
     "receive_back", "returning → cancelled: the goods are back; the deal is lost."
 )

@@ -4,24 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True, verbose_name='job')),
-                ('beat_at', models.DateTimeField(verbose_name='last run')),
-                ('hostname', models.CharField(blank=True, max_length=200, verbose_name='worker')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, unique=True, verbose_name="job")),
+                ("beat_at", models.DateTimeField(verbose_name="last run")),
+                ("hostname", models.CharField(blank=True, max_length=200, verbose_name="worker")),
             ],
             options={
-                'verbose_name': 'background job heartbeat',
-                'verbose_name_plural': 'background job heartbeats',
+                "verbose_name": "background job heartbeat",
+                "verbose_name_plural": "background job heartbeats",
             },
         ),
     ]

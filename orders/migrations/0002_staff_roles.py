@@ -20,9 +20,7 @@ def create_roles(apps, schema_editor):
         wanted = set()
         for name in names:
             app_label, codename = name.split(".")
-            wanted.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            wanted.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)
 
 

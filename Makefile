@@ -1,0 +1,60 @@
+# Orders Office: the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install install-dev migrate seed worker lint format messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: the demo on SQLite and the filesystem broker: web, Celery worker and beat
+run: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} SANDBOX_ENABLED=$${SANDBOX_ENABLED:-true} $(BIN)/python manage.py migrate --no-input
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py seed_demo
+	@echo
+	@echo "  Orders Office: http://127.0.0.1:8000/admin/"
+	@echo "  Logins (password for all: demo12345):"
+	@echo "    lead      team lead (all stores)"
+	@echo "    anna      manager, store «Уютный дом»"
+	@echo "    boris     manager, store «Спорт-Профи»"
+	@echo "    vera      manager, both stores"
+	@echo "    sklad     warehouse user"
+	@echo "    admin     administrator"
+	@echo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} SANDBOX_ENABLED=$${SANDBOX_ENABLED:-true} $(BIN)/honcho start -f Procfile
+
+## test: lint, migrations check and the whole pytest suite (DATABASE_URL / CELERY_BROKER_URL if set)
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## messages: refresh and compile the Russian translation
+messages: install
+	$(BIN)/python manage.py makemessages -l ru --ignore=.venv --ignore=var --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache
