@@ -38,6 +38,11 @@ class StagedModel(ConcurrentTransitionMixin, models.Model):
     class Meta:
         abstract = True
 
+    def clean_fields(self, exclude=None) -> None:
+        # The protected state field refuses even an assignment of its own value; only
+        # transitions change it, so there is nothing to clean there.
+        super().clean_fields(exclude={*(exclude or ()), self.STATE_FIELD})
+
     @property
     def state(self) -> str:
         return getattr(self, self.STATE_FIELD)

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from catalog.models import Store
+
 from .exceptions import ConcurrentChange, TransitionForbidden, TransitionNotAllowed
 from .models import StagedModel, TransitionLog
 from .signals import transition_committed
@@ -100,6 +102,14 @@ def run_transition(
             raise TransitionNotAllowed(
                 _("«%(action)s» is not possible yet: %(reasons)s.")
                 % {"action": label, "reasons": "; ".join(failed_conditions(obj, name))}
+            )
+        if (
+            actor is not None
+            and not Store.objects.visible_to(actor).filter(pk=obj.store_id).exists()
+        ):
+            # Defence in depth: the admin already hides other stores' rows.
+            raise TransitionForbidden(
+                _("You do not work with the store of “%(object)s”.") % {"object": obj}
             )
         if actor is not None and not has_transition_perm(method, actor):
             raise TransitionForbidden(
