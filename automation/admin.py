@@ -122,7 +122,7 @@ class TransitionHistoryInline(admin.TabularInline):
     def action(self, obj) -> str:
         if obj.name == "create":
             return _("created")
-        return transition_label(self.parent_model(), obj.name)
+        return transition_label(self.parent_model, obj.name)
 
 
 class TransitionAdminMixin(FSMAdminMixin):

@@ -34,8 +34,10 @@ def transition_meta(obj: StagedModel, name: str):
     return meta.get_transition(obj.state)
 
 
-def transition_label(obj: StagedModel, name: str) -> str:
-    method = getattr(type(obj), name, None)
+def transition_label(obj: StagedModel | type[StagedModel], name: str) -> str:
+    """The button label of transition `name` («Отменить заказ»), or the name itself."""
+    model = obj if isinstance(obj, type) else type(obj)
+    method = getattr(model, name, None)
     meta = getattr(method, "_django_fsm", None)
     if meta is not None:
         for tr in meta.transitions.values():

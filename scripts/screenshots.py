@@ -1,0 +1,63 @@
+"""Take the README's screenshots from a running demo (`make run`) with Debian's Chromium.
+
+    .venv/bin/python scripts/screenshots.py [--base-url http://127.0.0.1:8000]
+
+Writes PNG files to docs/screenshots/. Needs the `chromium` Debian package and the `playwright`
+Python package (requirements-dev.txt); no browser download.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--password", default="demo12345")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="ru-RU")
+
+        def login(username: str) -> None:
+            page.context.clear_cookies()
+            page.goto(f"{args.base_url}/admin/login/")
+            page.fill("#id_username", username)
+            page.fill("#id_password", args.password)
+            page.click("input[type=submit]")
+
+        def shot(name: str, url: str, full_page: bool = False) -> None:
+            page.goto(f"{args.base_url}{url}")
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
+            print(f"docs/screenshots/{name}.png")
+
+        login("anna")
+        shot("order-list", "/admin/orders/order/")
+        page.goto(f"{args.base_url}/admin/orders/order/?status__exact=awaiting_payment")
+        page.click("#result_list tbody tr:first-child th a")
+        page.screenshot(path=str(OUT / "order-change.png"), full_page=True)
+        print("docs/screenshots/order-change.png")
+        shot("deal-list", "/admin/deals/deal/")
+        login("lead")
+        shot("admin-index", "/admin/")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
