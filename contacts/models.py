@@ -108,9 +108,9 @@ class Company(models.Model):
         from django.core.exceptions import ValidationError
 
         if len(self.inn) == 10 and not self.kpp:
-            raise ValidationError({"kpp": _("A company with a 10-digit INN has a KPP.")})
+            raise ValidationError({"kpp": _("A company with a 10-digit INN must have a KPP.")})
         if len(self.inn) == 12 and self.kpp:
-            raise ValidationError({"kpp": _("A sole trader (12-digit INN) has no KPP.")})
+            raise ValidationError({"kpp": _("A sole trader (12-digit INN) must not have a KPP.")})
         try:
             self.phone = normalize_phone(self.phone)
         except ValidationError as exc:

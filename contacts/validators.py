@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +13,8 @@ from django.utils.translation import gettext as _
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+#: Tax office code (4 digits), reason code (2 digits or capital Latin letters), number (3 digits).
+_KPP_RE = re.compile(r"\d{4}[\dA-Z]{2}\d{3}", re.ASCII)
 
 
 def normalize_phone(raw: str) -> str:
@@ -67,7 +71,8 @@ def _checksum(digits: str, weights: tuple[int, ...]) -> int:
 
 def validate_inn(value: str) -> None:
     """INN of a company (10 digits) or a sole trader (12 digits), with its check digits."""
-    if not value.isdigit() or len(value) not in (10, 12):
+    # isascii(): str.isdigit() also accepts "²" and other digits int() cannot read.
+    if not (value.isascii() and value.isdigit()) or len(value) not in (10, 12):
         raise ValidationError(_("INN must be 10 or 12 digits."), code="invalid_inn")
     if len(value) == 10:
         valid = _checksum(value, _INN10_WEIGHTS) == int(value[9])
@@ -80,5 +85,5 @@ def validate_inn(value: str) -> None:
 
 
 def validate_kpp(value: str) -> None:
-    if len(value) != 9 or not value[:4].isdigit() or not value[6:].isdigit():
+    if not _KPP_RE.fullmatch(value):
         raise ValidationError(_("KPP must be 9 characters: NNNNPPNNN."), code="invalid_kpp")

@@ -17,7 +17,7 @@ class ResponsibleFilter(admin.SimpleListFilter):
             users = users.filter(stores__in=Store.objects.filter(members=request.user))
         return [
             ("me", _("Mine")),
-            ("none", _("Nobody (queue)")),
+            ("none", _("Unassigned (queue)")),
             *((str(u.pk), str(u)) for u in users.distinct()),
         ]
 

@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from automation.models import StagedModel, TransitionLog
@@ -100,7 +101,7 @@ class Deal(StagedModel):
     STATE_FIELD = "stage"
 
     class Stage(models.TextChoices):
-        NEW = "new", _("New")
+        NEW = "new", pgettext_lazy("deal stage", "New")
         IN_PROGRESS = "in_progress", _("In progress")
         ORDER_PLACED = "order_placed", _("Order placed")
         WON = "won", _("Won")

@@ -12,8 +12,8 @@ FIRST_DEAL_NUMBER = 10001
 def next_number(name: str = "deal", *, start: int = FIRST_DEAL_NUMBER) -> str:
     """Draw the next number of sequence `name`; unique even under concurrent requests.
 
-    The row is created once (by migration for "deal"); the UPDATE takes a row lock, so two
-    transactions drawing at the same time get consecutive numbers, never the same one.
+    The row is created on first use; the UPDATE takes a row lock, so two transactions drawing
+    at the same time get consecutive numbers, never the same one.
     """
     with transaction.atomic():
         NumberSequence.objects.get_or_create(name=name, defaults={"last_value": start - 1})

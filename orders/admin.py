@@ -48,7 +48,7 @@ class OrderItemForm(forms.ModelForm):
 class OrderItemFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
-        if any(self.errors):
+        if any(self.errors) or not self.instance.is_editable:
             return
         live = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if not live:

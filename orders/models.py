@@ -95,14 +95,7 @@ def is_postpaid(order: Order) -> bool:
     return order.payment_method in POSTPAID_METHODS
 
 
-is_postpaid.description = _("the payment method is prepayment: send the payment link")
-
-
-def is_paid(order: Order) -> bool:
-    return order.payment_status == PaymentStatus.PAID
-
-
-is_paid.description = _("the order is not paid")
+is_postpaid.description = _("the payment method is prepayment, send the payment link instead")
 
 
 def is_paid_or_paid_on_receipt(order: Order) -> bool:
@@ -111,7 +104,7 @@ def is_paid_or_paid_on_receipt(order: Order) -> bool:
     )
 
 
-is_paid_or_paid_on_receipt.description = _("prepaid order that is not paid")
+is_paid_or_paid_on_receipt.description = _("the order is prepaid and not paid yet")
 
 
 def is_delivered_by_carrier(order: Order) -> bool:
@@ -149,7 +142,8 @@ def may_cancel(order: Order, user) -> bool:
     """A paid order means a refund: only those allowed to refund may cancel it."""
     if not user.has_perm("orders.cancel_order"):
         return False
-    if order.payment_status != PaymentStatus.UNPAID:
+    # "pending" is a payment link sent and not paid: no money moved, a manager may cancel.
+    if order.payment_status not in (PaymentStatus.UNPAID, PaymentStatus.PENDING):
         return user.has_perm("orders.cancel_paid_order")
     return True
 
@@ -255,7 +249,7 @@ class Order(StagedModel):
             ("start_assembly_order", _("Can start assembly")),
             ("finish_assembly_order", _("Can finish assembly")),
             ("hand_to_delivery_order", _("Can hand an order to delivery")),
-            ("ready_for_pickup_order", _("Can make an order ready for pickup")),
+            ("ready_for_pickup_order", _("Can mark an order ready for pickup")),
             ("arrive_at_pickup_point_order", _("Can record arrival at a pickup point")),
             ("issue_order", _("Can issue an order")),
             ("fail_delivery_order", _("Can record a failed delivery")),
@@ -263,7 +257,7 @@ class Order(StagedModel):
             ("request_return_order", _("Can register a return request")),
             ("complete_return_order", _("Can complete a return")),
             ("reject_return_order", _("Can reject a return")),
-            ("cancel_order", _("Can cancel an unpaid order")),
+            ("cancel_order", _("Can cancel an order")),
             ("cancel_paid_order", _("Can cancel a paid order")),
         ]
         constraints = [
@@ -296,11 +290,9 @@ class Order(StagedModel):
     def is_editable(self) -> bool:
         return self.status in EDITABLE
 
-    def clean(self) -> None:
-        if self.pk and self.discount_amount > self.items_total:
-            raise ValidationError(
-                {"discount_amount": _("The discount cannot exceed the items total.")}
-            )
+    # "The discount cannot exceed the items total" is not checked in clean(): items_total is
+    # stale while the lines are edited in the same form. The admin's item formset checks it
+    # against the new lines, and orders.services.order_recalculate_totals refuses it.
 
     def recalculate_totals(self) -> None:
         """Recompute items_total and total from the lines (not saved)."""
@@ -362,7 +354,7 @@ class Order(StagedModel):
         source=Status.ASSEMBLING,
         target=Status.ASSEMBLED,
         permission="orders.finish_assembly_order",
-        custom={"label": _("Assembled")},
+        custom={"label": _("Finish assembly")},
     )
     def finish_assembly(self) -> None:
         pass
@@ -443,7 +435,7 @@ class Order(StagedModel):
         target=Status.RETURN_REQUESTED,
         conditions=[within_return_period],
         permission="orders.request_return_order",
-        custom={"label": _("Return requested")},
+        custom={"label": _("Register a return request")},
     )
     def request_return(self) -> None:
         self.closed_at = None

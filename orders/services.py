@@ -21,12 +21,6 @@ from .exceptions import OrderError
 from .models import Order, OrderItem, Status
 
 
-def _next_order_number(deal: Deal) -> str:
-    """The first order of a deal shares its number; a re-placed one gets a suffix: 10234-2."""
-    count = Order.objects.filter(deal=deal).count()
-    return deal.number if count == 0 else f"{deal.number}-{count + 1}"
-
-
 def order_place_from_deal(
     *, deal_id: int, actor: Any | None, via: str = Via.ADMIN, expected_state: str | None = None
 ) -> Order:
@@ -45,7 +39,8 @@ def order_place_from_deal(
             expected_state=expected_state,
         )
         order = Order.objects.create(
-            number=_next_order_number(deal),
+            # One deal, one order: a deal is placed once, and a cancelled order loses the deal.
+            number=deal.number,
             deal=deal,
             store=deal.store,
             contact=deal.contact,
@@ -139,7 +134,7 @@ def _follow_with_deal(order: Order, *, via: str) -> None:
 def _not_picked_up_reason() -> RefusalReason:
     with translation.override(settings.LANGUAGE_CODE):
         reason, _created = RefusalReason.objects.get_or_create(
-            code="not_picked_up", defaults={"name": _("Did not pick up the order")}
+            code="not_picked_up", defaults={"name": _("The customer did not pick up the order")}
         )
     return reason
 
