@@ -95,7 +95,66 @@ def deal_has_no_active_order(deal: Deal) -> bool:
 deal_has_no_active_order.description = _("cancel the order first")
 
 
-class Deal(StagedModel):
+class CustomerTerms(models.Model):
+    """Who buys, who handles it, and how the goods travel and are paid for.
+
+    Shared by the deal (filled in while the manager talks to the customer) and the order
+    (copied from the deal when it is placed).
+    """
+
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="%(class)ss",
+    )
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="%(class)ss",
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="%(class)ss",
+    )
+    delivery_method = models.CharField(
+        _("delivery"), max_length=16, choices=DeliveryMethod.choices, blank=True
+    )
+    delivery_address = models.CharField(_("delivery address"), max_length=500, blank=True)
+    pickup_point = models.ForeignKey(
+        Warehouse,
+        verbose_name=_("our pickup point"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": Warehouse.Kind.PICKUP_POINT},
+        related_name="+",
+    )
+    pickup_point_code = models.CharField(_("CDEK pickup point code"), max_length=32, blank=True)
+    payment_method = models.CharField(
+        _("payment"), max_length=20, choices=PaymentMethod.choices, blank=True
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    external_id = models.CharField(_("id on the website"), max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def customer(self) -> Contact | Company | None:
+        return self.company or self.contact
+
+
+class Deal(StagedModel, CustomerTerms):
     """A customer request being worked by a manager (Bitrix24's «сделка»)."""
 
     STATE_FIELD = "stage"
@@ -118,52 +177,9 @@ class Deal(StagedModel):
     source = models.CharField(
         _("source"), max_length=64, blank=True, help_text=_("cart, one_click, landing, promo…")
     )
-    external_id = models.CharField(_("id on the website"), max_length=64, blank=True)
-    contact = models.ForeignKey(
-        Contact,
-        verbose_name=_("contact"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="deals",
-    )
-    company = models.ForeignKey(
-        Company,
-        verbose_name=_("company"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="deals",
-    )
-    responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("manager"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="deals",
-    )
     stage = FSMField(
         _("stage"), choices=Stage.choices, default=Stage.NEW, protected=True, db_index=True
     )
-    delivery_method = models.CharField(
-        _("delivery"), max_length=16, choices=DeliveryMethod.choices, blank=True
-    )
-    delivery_address = models.CharField(_("delivery address"), max_length=500, blank=True)
-    pickup_point = models.ForeignKey(
-        Warehouse,
-        verbose_name=_("our pickup point"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        limit_choices_to={"kind": Warehouse.Kind.PICKUP_POINT},
-        related_name="+",
-    )
-    pickup_point_code = models.CharField(_("CDEK pickup point code"), max_length=32, blank=True)
-    payment_method = models.CharField(
-        _("payment"), max_length=20, choices=PaymentMethod.choices, blank=True
-    )
-    comment = models.TextField(_("comment"), blank=True)
     lost_reason = models.ForeignKey(
         RefusalReason,
         verbose_name=_("reason for refusal"),
@@ -198,10 +214,6 @@ class Deal(StagedModel):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def customer(self) -> Contact | Company | None:
-        return self.company or self.contact
 
     def clean(self) -> None:
         if self.delivery_method == DeliveryMethod.PICKUP and self.pickup_point_code:

@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from automation.models import StagedModel, TransitionLog
-from catalog.models import Product, Store, Warehouse
-from contacts.models import Company, Contact
+from catalog.models import Product, Store
 from deals.choices import (
     PAID_ON_RECEIPT_METHODS,
     POSTPAID_METHODS,
@@ -22,7 +21,7 @@ from deals.choices import (
     DeliveryMethod,
     PaymentMethod,
 )
-from deals.models import Deal, RefusalReason
+from deals.models import CustomerTerms, Deal, RefusalReason
 
 ZERO = Decimal("0.00")
 
@@ -148,7 +147,7 @@ def may_cancel(order: Order, user) -> bool:
     return True
 
 
-class Order(StagedModel):
+class Order(StagedModel, CustomerTerms):
     """What the customer buys, from the payment link to the goods in their hands."""
 
     Status = Status
@@ -159,49 +158,15 @@ class Order(StagedModel):
         Deal, verbose_name=_("deal"), on_delete=models.PROTECT, related_name="orders"
     )
     store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT)
-    contact = models.ForeignKey(
-        Contact,
-        verbose_name=_("contact"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="orders",
-    )
-    company = models.ForeignKey(
-        Company,
-        verbose_name=_("company"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="orders",
-    )
-    responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("manager"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="orders",
-    )
     status = FSMField(_("status"), choices=Status.choices, default=Status.NEW, protected=True)
     payment_status = models.CharField(
         _("payment"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
     )
+    # Required here, unlike on the deal: an order is placed only once they are chosen.
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices
     )
     delivery_method = models.CharField(_("delivery"), max_length=16, choices=DeliveryMethod.choices)
-    delivery_address = models.CharField(_("delivery address"), max_length=500, blank=True)
-    pickup_point = models.ForeignKey(
-        Warehouse,
-        verbose_name=_("our pickup point"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        limit_choices_to={"kind": Warehouse.Kind.PICKUP_POINT},
-        related_name="+",
-    )
-    pickup_point_code = models.CharField(_("CDEK pickup point code"), max_length=32, blank=True)
     coupon = models.CharField(_("coupon"), max_length=64, blank=True)
     discount_amount = models.DecimalField(
         _("order discount"),
@@ -223,8 +188,6 @@ class Order(StagedModel):
     total = models.DecimalField(
         _("total"), max_digits=12, decimal_places=2, default=ZERO, editable=False
     )
-    comment = models.TextField(_("comment"), blank=True)
-    external_id = models.CharField(_("id on the website"), max_length=64, blank=True)
     cancel_reason = models.ForeignKey(
         RefusalReason,
         verbose_name=_("cancellation reason"),
@@ -281,10 +244,6 @@ class Order(StagedModel):
 
     def __str__(self) -> str:
         return f"№{self.number}"
-
-    @property
-    def customer(self) -> Contact | Company | None:
-        return self.company or self.contact
 
     @property
     def is_editable(self) -> bool:
