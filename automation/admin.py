@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -54,6 +55,20 @@ class VersionedModelForm(forms.ModelForm):
             if current != cleaned["version_seen"]:
                 raise ValidationError(STALE_MESSAGE, code="stale")
         return cleaned
+
+
+class StoreFilter(admin.SimpleListFilter):
+    """The stores this user works for: other stores' names are not shown either."""
+
+    title = gettext_lazy("store")
+    parameter_name = "store"
+
+    def lookups(self, request, model_admin):
+        return [(str(s.pk), s.name) for s in Store.objects.visible_to(request.user)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(store_id=int(value)) if value and value.isdigit() else queryset
 
 
 class StoreScopedAdminMixin:
@@ -213,6 +228,11 @@ class TransitionAdminMixin(FSMAdminMixin):
             )
         except (TransitionError, ValidationError) as exc:
             text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            if transaction.get_connection().in_atomic_block:
+                # The change form was saved before its button ran: a refused button must leave
+                # the order exactly as it was, edits included (ATOMIC_REQUESTS wraps the request).
+                transaction.set_rollback(True)
+                text = " ".join([text, _("Nothing was saved.")])
             self.message_user(request, text, messages.ERROR)
             return False
         self.message_user(

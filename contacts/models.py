@@ -40,12 +40,18 @@ class Contact(models.Model):
             # One customer, one card: the phone is how we recognise a returning customer, and the
             # constraint makes two simultaneous requests from the same number find one contact.
             models.UniqueConstraint(
-                fields=["phone"], condition=~Q(phone=""), name="contact_unique_phone"
+                fields=["phone"],
+                condition=~Q(phone=""),
+                name="contact_unique_phone",
+                violation_error_message=_("A contact with this phone number already exists."),
             ),
             models.CheckConstraint(
                 condition=~Q(full_name="", phone="", email="")
                 | ~Q(telegram_id="", whatsapp_id="", viber_id="", vk_id=""),
                 name="contact_identifiable",
+                violation_error_message=_(
+                    "Fill in at least a name, a phone, an e-mail or a messenger id."
+                ),
             ),
         ]
         indexes = [
@@ -66,6 +72,18 @@ class Contact(models.Model):
                 setattr(self, field, normalize(getattr(self, field)))
             except ValidationError as exc:
                 errors[field] = exc.messages
+        # One customer, one card: name the card that already has this phone or e-mail, so the
+        # manager opens it instead of starting a second history.
+        for field in ("phone", "email"):
+            value = getattr(self, field)
+            if field in errors or not value:
+                continue
+            twin = Contact.objects.filter(**{field: value}).exclude(pk=self.pk).first()
+            if twin is not None:
+                errors[field] = _("Already on the card of “%(contact)s” (#%(id)s).") % {
+                    "contact": twin,
+                    "id": twin.pk,
+                }
         if errors:
             raise ValidationError(errors)
 

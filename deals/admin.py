@@ -6,6 +6,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from automation.admin import (
+    StoreFilter,
     StoreScopedAdminMixin,
     TransitionAdminMixin,
     TransitionHistoryInline,
@@ -14,6 +15,7 @@ from automation.admin import (
 from contacts.admin import PhoneSearchMixin
 
 from .filters import ResponsibleFilter
+from .forms import ItemLineForm
 from .models import Deal, DealItem, DealTransition, RefusalReason
 from .services import DEAL_TRANSITION_SERVICES, deal_assign_number
 
@@ -25,8 +27,15 @@ class RefusalReasonAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class DealItemForm(ItemLineForm):
+    class Meta:
+        model = DealItem
+        fields = ("product", "quantity", "price")
+
+
 class DealItemInline(admin.TabularInline):
     model = DealItem
+    form = DealItemForm
     fields = ("product", "quantity", "price", "line_total")
     readonly_fields = ("line_total",)
     autocomplete_fields = ("product",)
@@ -35,6 +44,9 @@ class DealItemInline(admin.TabularInline):
     @admin.display(description=_("amount"))
     def line_total(self, obj: DealItem):
         return obj.total if obj.pk else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
 
     def _editable(self, obj: Deal | None) -> bool:
         return obj is None or obj.stage in (Deal.Stage.NEW, Deal.Stage.IN_PROGRESS)
@@ -80,7 +92,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     list_display_links = ("number", "customer_display")
     list_filter = (
         "stage",
-        "store",
+        StoreFilter,
         ResponsibleFilter,
         "channel",
         "delivery_method",

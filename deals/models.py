@@ -68,13 +68,7 @@ deal_has_items.description = _("add at least one item")
 
 
 def deal_has_delivery(deal: Deal) -> bool:
-    if not deal.delivery_method:
-        return False
-    if deal.delivery_method == DeliveryMethod.PICKUP:
-        return deal.pickup_point_id is not None
-    if deal.delivery_method == DeliveryMethod.CDEK:
-        return bool(deal.pickup_point_code or deal.delivery_address)
-    return bool(deal.delivery_address)
+    return bool(deal.delivery_method) and not deal.delivery_errors()
 
 
 deal_has_delivery.description = _("fill in the delivery method and the address or pickup point")
@@ -153,6 +147,22 @@ class CustomerTerms(models.Model):
     def customer(self) -> Contact | Company | None:
         return self.company or self.contact
 
+    def delivery_errors(self) -> dict[str, str]:
+        """What the chosen delivery method still lacks, by field; empty when complete."""
+        method = self.delivery_method
+        if method == DeliveryMethod.PICKUP:
+            errors = {}
+            if self.pickup_point_id is None:
+                errors["pickup_point"] = _("Choose our pickup point.")
+            if self.pickup_point_code:
+                errors["pickup_point_code"] = _("A CDEK point code is for CDEK delivery only.")
+            return errors
+        if method == DeliveryMethod.CDEK and not (self.pickup_point_code or self.delivery_address):
+            return {"pickup_point_code": _("Enter the CDEK pickup point code or an address.")}
+        if method == DeliveryMethod.COURIER and not self.delivery_address:
+            return {"delivery_address": _("Enter the delivery address.")}
+        return {}
+
 
 class Deal(StagedModel, CustomerTerms):
     """A customer request being worked by a manager (Bitrix24's «сделка»)."""
@@ -216,6 +226,8 @@ class Deal(StagedModel, CustomerTerms):
         return self.title
 
     def clean(self) -> None:
+        # A deal is a draft: only contradictions are refused here; what is missing is named
+        # when the order is placed (deal_has_delivery).
         if self.delivery_method == DeliveryMethod.PICKUP and self.pickup_point_code:
             raise ValidationError(
                 {"pickup_point_code": _("A CDEK point code is for CDEK delivery only.")}

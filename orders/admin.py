@@ -12,6 +12,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from automation.admin import (
+    StoreFilter,
     StoreScopedAdminMixin,
     TransitionAdminMixin,
     TransitionHistoryInline,
@@ -19,28 +20,22 @@ from automation.admin import (
 )
 from contacts.admin import PhoneSearchMixin
 from deals.filters import ResponsibleFilter
+from deals.forms import ItemLineForm
 
 from .models import ZERO, Order, OrderItem, OrderTransition
 from .services import ORDER_TRANSITION_SERVICES, order_recalculate_totals
 
 
-class OrderItemForm(forms.ModelForm):
+class OrderItemForm(ItemLineForm):
     class Meta:
         model = OrderItem
         fields = ("product", "price", "quantity", "discount")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["price"].required = False
-        self.fields["price"].help_text = _("Empty: the catalogue price.")
-
     def clean(self):
         cleaned = super().clean()
         product = cleaned.get("product")
-        if product and cleaned.get("price") is None:
-            cleaned["price"] = product.price
-            self.instance.price = product.price
         if product and self.instance.product_id != product.pk:
+            # The line's snapshot follows the product it now sells.
             self.instance.sku, self.instance.name = product.sku, product.name
         return cleaned
 
@@ -74,6 +69,9 @@ class OrderItemInline(admin.TabularInline):
     @admin.display(description=_("amount"))
     def line_total(self, obj: OrderItem) -> Decimal | str:
         return obj.total if obj.pk else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return bool(obj and obj.is_editable) and super().has_add_permission(request, obj)
@@ -151,7 +149,7 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
     list_display_links = ("number", "customer_display")
     list_filter = (
         "status",
-        "store",
+        StoreFilter,
         ResponsibleFilter,
         ("deal__channel", admin.ChoicesFieldListFilter),
         "payment_status",
@@ -168,7 +166,7 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
         "company__name",
         "company__inn",
     )
-    list_select_related = ("contact", "company", "responsible", "store")
+    list_select_related = ("contact", "company", "responsible", "store", "deal")
     autocomplete_fields = ("contact", "company")
     date_hierarchy = "created_at"
     list_per_page = 50
@@ -251,9 +249,6 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
         if obj is not None and not obj.is_editable:
             fields += self.COMMERCIAL_FIELDS
         return fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("deal")
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)

@@ -249,6 +249,10 @@ class Order(StagedModel, CustomerTerms):
     def is_editable(self) -> bool:
         return self.status in EDITABLE
 
+    def clean(self) -> None:
+        if errors := self.delivery_errors():
+            raise ValidationError(errors)
+
     # "The discount cannot exceed the items total" is not checked in clean(): items_total is
     # stale while the lines are edited in the same form. The admin's item formset checks it
     # against the new lines, and orders.services.order_recalculate_totals refuses it.
@@ -385,7 +389,8 @@ class Order(StagedModel, CustomerTerms):
         permission="orders.receive_back_order",
         custom={"label": _("Goods received back")},
     )
-    def receive_back(self) -> None:
+    def receive_back(self, reason: RefusalReason | None = None) -> None:
+        self.cancel_reason = reason
         self.closed_at = timezone.now()
 
     @transition(

@@ -178,9 +178,6 @@ order_arrive_at_pickup_point = _simple(
 )
 order_issue = _simple("issue", "→ issued; cash or card on delivery becomes paid; the deal is won.")
 order_fail_delivery = _simple("fail_delivery", "→ returning: not delivered or not picked up.")
-order_receive_back = _simple(
-    "receive_back", "returning → cancelled: the goods are back; the deal is lost."
-)
 order_request_return = _simple(
     "request_return", "issued → return requested, within the legal return period."
 )
@@ -188,6 +185,23 @@ order_complete_return = _simple("complete_return", "return requested → return 
 order_reject_return = _simple(
     "reject_return", "return requested → issued: the defect was not confirmed."
 )
+
+
+def order_receive_back(
+    *, order_id: int, actor: Any | None, via: str = Via.ADMIN, expected_state: str | None = None
+) -> Order:
+    """returning → cancelled: the goods are back. The order is cancelled, and the deal lost,
+    for the reason «the customer did not pick up the order», so refusal reports count it."""
+    reason = _not_picked_up_reason()
+    return order_transition(
+        order_id=order_id,
+        name="receive_back",
+        actor=actor,
+        via=via,
+        expected_state=expected_state,
+        reason=reason.name,
+        kwargs={"reason": reason},
+    )
 
 
 def order_cancel(

@@ -148,6 +148,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(("phone", ""), _negated=True),
                 fields=("phone",),
                 name="contact_unique_phone",
+                violation_error_message="A contact with this phone number already exists.",
             ),
         ),
         migrations.AddConstraint(
@@ -165,6 +166,7 @@ class Migration(migrations.Migration):
                     _connector="OR",
                 ),
                 name="contact_identifiable",
+                violation_error_message="Fill in at least a name, a phone, an e-mail or a messenger id.",
             ),
         ),
         migrations.AddConstraint(

@@ -510,3 +510,89 @@ def test_it_lets_a_warehouse_user_press_her_buttons_without_editing_the_order(
     order.refresh_from_db()
     assert order.status == Status.ASSEMBLED
     assert order.transitions.get().actor == warehouse_user
+
+
+def test_it_hides_another_stores_deal_behind_a_404(anna, store_b):
+    deal = DealFactory(store=store_b, number="88888")
+
+    response = anna.get(_change_url(deal))
+
+    assert response.status_code == 404
+    assert b"88888" not in response.content
+
+
+def test_it_does_not_name_other_stores_in_the_store_filter(anna, order_a, order_b):
+    for url in (reverse("admin:orders_order_changelist"), reverse("admin:deals_deal_changelist")):
+        response = anna.get(url)
+        store_filter = next(f for f in response.context["cl"].filter_specs if f.title == "магазин")
+        assert [name for _pk, name in store_filter.lookup_choices] == ["Уютный дом"]
+
+
+def test_it_saves_nothing_when_the_pressed_button_is_refused(anna, order_a):
+    page = anna.get(_change_url(order_a))
+    data = {
+        **_form_data(page),
+        "payment_method": PaymentMethod.CASH_ON_DELIVERY,
+        "comment": "edited just before pressing",
+        "_fsm_transition_to": "send_payment_link",  # refused: cash on delivery is not prepaid
+    }
+
+    response = anna.post(_change_url(order_a), data, follow=True)
+
+    assert [level for level, _text in _messages(response)] == [ERROR]
+    order_a.refresh_from_db()
+    assert (order_a.status, order_a.payment_method, order_a.comment) == (
+        Status.NEW,
+        PaymentMethod.ONLINE,
+        "",
+    )
+    assert order_a.version == 1
+
+
+def test_it_takes_the_new_products_price_when_a_line_changes_product(anna, store_a):
+    order = OrderFactory(store=store_a, items=1)
+    cheap = ProductFactory(name="Дешёвый", price=Decimal("100.00"))
+    page = anna.get(_change_url(order))
+    data = _form_data(page)
+    data["items-0-product"] = cheap.pk
+
+    response = anna.post(_change_url(order), data)
+
+    assert response.status_code == 302
+    line = order.items.get()
+    assert (line.product, line.name, line.price) == (cheap, "Дешёвый", Decimal("100.00"))
+    order.refresh_from_db()
+    assert order.total == Decimal("100.00")
+
+
+def test_it_refuses_a_courier_order_without_an_address(anna, order_a):
+    data = {**_form_data(anna.get(_change_url(order_a))), "delivery_address": ""}
+
+    response = anna.post(_change_url(order_a), data)
+
+    assert response.status_code == 200
+    assert "delivery_address" in response.context["adminform"].form.errors
+    order_a.refresh_from_db()
+    assert order_a.delivery_address
+
+
+@pytest.mark.parametrize("rows", [5, 30])
+def test_the_order_list_costs_the_same_queries_for_any_page_size(
+    lead, store_a, rows, django_assert_max_num_queries
+):
+    for _ in range(rows):
+        OrderFactory(store=store_a)
+    with django_assert_max_num_queries(14):
+        response = lead.get(reverse("admin:orders_order_changelist"))
+    assert len(response.context["cl"].result_list) == rows
+
+
+@pytest.mark.parametrize("rows", [5, 30])
+def test_the_deal_list_costs_the_same_queries_for_any_page_size(
+    lead, store_a, rows, django_assert_max_num_queries
+):
+    for _ in range(rows):
+        DealItemFactory(deal=DealFactory(store=store_a))
+    with django_assert_max_num_queries(14):
+        response = lead.get(reverse("admin:deals_deal_changelist"))
+    assert len(response.context["cl"].result_list) == rows

@@ -21,6 +21,7 @@ from orders.services import (
     order_issue,
     order_mark_paid,
     order_recalculate_totals,
+    order_receive_back,
     order_request_return,
     order_send_payment_link,
 )
@@ -330,3 +331,16 @@ def test_it_announces_the_order_and_the_deal_when_a_cancel_loses_the_deal(
         (Order, "cancel"),
         (Deal, "lose"),
     ]
+
+
+def test_goods_received_back_cancel_the_order_for_not_picking_it_up(team_lead, store_a):
+    order = OrderFactory(store=store_a, status=Status.RETURNING)
+
+    order_receive_back(order_id=order.pk, actor=team_lead)
+
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED
+    assert order.cancel_reason.code == "not_picked_up"
+    assert order.transitions.get().reason == order.cancel_reason.name
+    order.deal.refresh_from_db()
+    assert (order.deal.stage, order.deal.lost_reason) == ("lost", order.cancel_reason)
