@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm.admin import FSMAdminMixin
@@ -69,6 +70,44 @@ class StoreFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         return queryset.filter(store_id=int(value)) if value and value.isdigit() else queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """«Просрочен» / «Скоро просрочка»: the marks of the stage time limits."""
+
+    title = gettext_lazy("time limit")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Overdue")), ("soon", _("Soon overdue")), ("on_time", _("On time"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "overdue":
+            return queryset.filter(overdue_since__isnull=False)
+        if value == "soon":
+            return queryset.filter(warned_at__isnull=False, overdue_since__isnull=True)
+        if value == "on_time":
+            return queryset.filter(overdue_since__isnull=True)
+        return queryset
+
+
+def overdue_badge(obj) -> str:
+    """«Просрочен» with how long, «скоро просрочка», or nothing."""
+    from django.utils.html import format_html
+    from django.utils.timesince import timesince
+
+    if obj.overdue_since is not None and obj.stage_deadline_at is not None:
+        return format_html(
+            '<span class="status-badge overdue" title="{}">{} {}</span>',
+            _("due by %(time)s")
+            % {"time": timezone.localtime(obj.stage_deadline_at).strftime("%d.%m %H:%M")},
+            _("Overdue"),
+            timesince(obj.stage_deadline_at, depth=1),
+        )
+    if obj.warned_at is not None:
+        return format_html('<span class="status-badge soon">{}</span>', _("Soon overdue"))
+    return ""
 
 
 class StoreScopedAdminMixin:
@@ -250,3 +289,6 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+from . import admin_models  # noqa: E402,F401  (registers the automation pages)

@@ -8,3 +8,10 @@ class AutomationConfig(AppConfig):
 
     name = "automation"
     verbose_name = _("Automation")
+
+    def ready(self) -> None:
+        from contacts.signals import message_failed
+
+        from .receivers import notify_message_failed
+
+        message_failed.connect(notify_message_failed, dispatch_uid="automation-message-failed")

@@ -19,6 +19,7 @@ from django_fsm import can_proceed, has_transition_perm
 from catalog.models import Store
 
 from .exceptions import ConcurrentChange, TransitionForbidden, TransitionNotAllowed
+from .lifecycle import after_stage_saved, before_stage_saved
 from .models import StagedModel, TransitionLog
 from .signals import transition_committed
 
@@ -120,10 +121,12 @@ def run_transition(
         source = obj.state
         method(**(kwargs or {}))
         obj.version += 1
-        obj.stage_changed_at = timezone.now()
+        now = timezone.now()
+        before_stage_saved(obj, now=now)
         if before_save is not None:
             before_save(obj)
         obj.save()
+        after_stage_saved(obj, now=now)
         log = obj.transitions.create(
             name=name,
             source=source,

@@ -1,13 +1,61 @@
+from datetime import time
+
+from django import forms
 from django.contrib import admin
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from .models import Product, StockLevel, Store, Warehouse
 
+WEEKDAYS = [
+    ("0", _("Mon")),
+    ("1", _("Tue")),
+    ("2", _("Wed")),
+    ("3", _("Thu")),
+    ("4", _("Fri")),
+    ("5", _("Sat")),
+    ("6", _("Sun")),
+]
+
+
+class StoreForm(forms.ModelForm):
+    work_days = forms.MultipleChoiceField(
+        label=_("working days"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Store
+        fields = [
+            "name",
+            "code",
+            "api_secret",
+            "is_active",
+            "work_start",
+            "work_end",
+            "work_days",
+            "observe_holidays",
+            "members",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["work_days"] = list(self.instance.work_days or "")
+
+    def clean_work_days(self) -> str:
+        return "".join(sorted(self.cleaned_data["work_days"]))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("work_start"), cleaned.get("work_end")
+        if start and end and end != time(0) and end <= start:  # 00:00 is midnight
+            raise forms.ValidationError(_("Work must end after it starts."))
+        return cleaned
+
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "is_active")
+    form = StoreForm
+    list_display = ("name", "code", "work_start", "work_end", "is_active")
     search_fields = ("name", "code")
     filter_horizontal = ("members",)
     prepopulated_fields = {"code": ("name",)}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -43,6 +44,21 @@ class Store(models.Model):
         help_text=_("Key of the HMAC-SHA256 signature of the store's API requests."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Working hours: stage time limits "in working time" count only these hours.
+    work_start = models.TimeField(_("work starts"), default=time(9, 0))
+    work_end = models.TimeField(_("work ends"), default=time(18, 0))
+    work_days = models.CharField(
+        _("working days"),
+        max_length=7,
+        default="01234",
+        validators=[RegexValidator(r"^[0-6]{1,7}$", _("Digits 0 (Monday) to 6 (Sunday)."))],
+        help_text=_("0 is Monday, 6 is Sunday: 01234 is Monday to Friday."),
+    )
+    observe_holidays = models.BooleanField(
+        _("closed on public holidays"),
+        default=True,
+        help_text=_("Russian non-working holidays do not count as working time."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff"),

@@ -6,18 +6,21 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from automation.admin import (
+    OverdueFilter,
     StoreFilter,
     StoreScopedAdminMixin,
     TransitionAdminMixin,
     TransitionHistoryInline,
     VersionedModelForm,
+    overdue_badge,
 )
+from automation.admin_models import FiringInline, TaskInline
 from contacts.admin import PhoneSearchMixin
 
 from .filters import ResponsibleFilter
 from .forms import ItemLineForm
 from .models import Deal, DealItem, DealTransition, RefusalReason
-from .services import DEAL_TRANSITION_SERVICES, deal_assign_number
+from .services import DEAL_TRANSITION_SERVICES, deal_assign_number, deal_save_new
 
 
 @admin.register(RefusalReason)
@@ -84,6 +87,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
         "customer_display",
         "draft_total",
         "stage",
+        "time_limit",
         "channel",
         "responsible",
         "store",
@@ -92,6 +96,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     list_display_links = ("number", "customer_display")
     list_filter = (
         "stage",
+        OverdueFilter,
         StoreFilter,
         ResponsibleFilter,
         "channel",
@@ -110,10 +115,12 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     list_select_related = ("contact", "company", "responsible", "store")
     autocomplete_fields = ("contact", "company")
     date_hierarchy = "created_at"
-    inlines = [DealItemInline, DealTransitionInline]
+    inlines = [DealItemInline, DealTransitionInline, TaskInline, FiringInline]
     readonly_fields = (
         "number",
         "stage",
+        "time_limit",
+        "stage_deadline_at",
         "lost_reason",
         "lost_comment",
         "created_at",
@@ -125,6 +132,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
             {
                 "fields": (
                     ("number", "stage"),
+                    ("time_limit", "stage_deadline_at"),
                     "title",
                     ("store", "channel", "source"),
                     ("contact", "company"),
@@ -188,7 +196,9 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
             # The number is drawn when the deal is saved.
             first = dict(fieldsets[0][1])
             first["fields"] = tuple(
-                f for f in first["fields"] if f not in (("number", "stage"), "title")
+                f
+                for f in first["fields"]
+                if f not in (("number", "stage"), ("time_limit", "stage_deadline_at"), "title")
             )
             return ((None, first), *fieldsets[1:])
         return fieldsets
@@ -196,6 +206,8 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     def save_model(self, request, obj: Deal, form, change) -> None:
         if not change:
             deal_assign_number(obj)
+            deal_save_new(obj)
+            return
         super().save_model(request, obj, form, change)
 
     @admin.display(description=_("customer"), ordering="contact__full_name")
@@ -209,6 +221,10 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     @admin.display(description=_("amount"), ordering="_draft_total")
     def draft_total(self, obj: Deal):
         return obj._draft_total or 0
+
+    @admin.display(description=_("time limit"), ordering="stage_deadline_at")
+    def time_limit(self, obj: Deal) -> str:
+        return overdue_badge(obj) or "—"
 
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, obj: Deal) -> str:

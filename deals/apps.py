@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class DealsConfig(AppConfig):
     name = "deals"
     verbose_name = _("Deals")
+
+    def ready(self) -> None:
+        from automation.registry import register_transition_runner
+
+        from .services import deal_run_system_transition
+
+        register_transition_runner("deals.deal", deal_run_system_transition)

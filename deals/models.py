@@ -220,10 +220,36 @@ class Deal(StagedModel, CustomerTerms):
             models.Index(fields=["store", "stage"], name="deal_store_stage"),
             models.Index(fields=["responsible", "stage"], name="deal_responsible_stage"),
             models.Index(fields=["-created_at"], name="deal_created"),
+            # The minute sweep's scans: only rows still waiting for their mark are indexed.
+            models.Index(
+                fields=["stage_deadline_at"],
+                condition=Q(stage_deadline_at__isnull=False, overdue_since__isnull=True),
+                name="deal_deadline_open",
+            ),
+            models.Index(
+                fields=["stage_warn_at"],
+                condition=Q(
+                    stage_warn_at__isnull=False, warned_at__isnull=True, overdue_since__isnull=True
+                ),
+                name="deal_warn_open",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def message_context(self) -> dict[str, object]:
+        """Values of the message template placeholders (contacts.MessageTemplate)."""
+        return {
+            "order_number": self.number,
+            "total": "",
+            "payment_link": "",
+            "pickup_point": self.pickup_point.address if self.pickup_point_id else "",
+            "tracking_number": "",
+            "customer_name": self.contact.full_name if self.contact_id else "",
+            "store_name": self.store.name,
+            "manager_name": str(self.responsible or ""),
+        }
 
     def clean(self) -> None:
         # A deal is a draft: only contradictions are refused here; what is missing is named

@@ -10,9 +10,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from automation.lifecycle import after_stage_saved, before_stage_saved
 from automation.models import Via
 from automation.transitions import run_transition
 from catalog.models import Product, Store
@@ -62,9 +63,18 @@ def deal_create(
         )
         deal_assign_number(deal)
         _full_clean(deal)
-        deal.save()
+        deal_save_new(deal)
         deal_set_items(deal=deal, items=items)
     return deal
+
+
+def deal_save_new(deal: Deal) -> None:
+    """Insert a new deal as entering its first stage: its deadline and triggers start now."""
+    now = timezone.now()
+    with transaction.atomic():
+        before_stage_saved(deal, now=now)
+        deal.save()
+        after_stage_saved(deal, now=now)
 
 
 def deal_assign_number(deal: Deal) -> None:
@@ -209,6 +219,14 @@ def deal_place_order(
     if _order_placer is None:  # pragma: no cover - the orders app is always installed
         raise RuntimeError("no order placer registered")
     return _order_placer(deal_id=deal_id, actor=actor, via=via, expected_state=expected_state)
+
+
+def deal_run_system_transition(*, pk: int, name: str, reason_code: str = "") -> Deal:
+    """A transition ordered by a trigger, run as the system via the schedule."""
+    if name == "lose":
+        reason = RefusalReason.objects.filter(code=reason_code or "no_answer").first()
+        return deal_lose(deal_id=pk, actor=None, reason=reason, via=Via.BEAT)
+    return deal_transition(deal_id=pk, name=name, actor=None, via=Via.BEAT)
 
 
 def _lose_from_admin(*, deal_id, actor, via, expected_state, reason=None, comment="", **_):

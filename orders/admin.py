@@ -12,12 +12,15 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from automation.admin import (
+    OverdueFilter,
     StoreFilter,
     StoreScopedAdminMixin,
     TransitionAdminMixin,
     TransitionHistoryInline,
     VersionedModelForm,
+    overdue_badge,
 )
+from automation.admin_models import FiringInline, TaskInline
 from contacts.admin import PhoneSearchMixin
 from deals.filters import ResponsibleFilter
 from deals.forms import ItemLineForm
@@ -141,6 +144,7 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
         "customer_display",
         "total",
         "status_badge",
+        "time_limit",
         "payment_status",
         "responsible",
         "store",
@@ -149,6 +153,7 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
     list_display_links = ("number", "customer_display")
     list_filter = (
         "status",
+        OverdueFilter,
         StoreFilter,
         ResponsibleFilter,
         ("deal__channel", admin.ChoicesFieldListFilter),
@@ -170,13 +175,14 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
     autocomplete_fields = ("contact", "company")
     date_hierarchy = "created_at"
     list_per_page = 50
-    inlines = [OrderItemInline, OrderTransitionInline]
+    inlines = [OrderItemInline, OrderTransitionInline, TaskInline, FiringInline]
     fieldsets = (
         (
             None,
             {
                 "fields": (
                     ("number", "status", "payment_status"),
+                    ("time_limit", "stage_deadline_at"),
                     ("store", "deal_link", "channel"),
                     ("contact", "company"),
                     "responsible",
@@ -244,6 +250,8 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
             "issued_at",
             "closed_at",
             "external_id",
+            "time_limit",
+            "stage_deadline_at",
             *super().get_readonly_fields(request, obj),
         ]
         if obj is not None and not obj.is_editable:
@@ -280,6 +288,10 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
             STATUS_COLOURS.get(obj.status, "#777"),
             obj.get_status_display(),
         )
+
+    @admin.display(description=_("time limit"), ordering="stage_deadline_at")
+    def time_limit(self, obj: Order) -> str:
+        return overdue_badge(obj) or "—"
 
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, obj: Order) -> str:

@@ -26,6 +26,7 @@ from deals.choices import Channel, DeliveryMethod, PaymentMethod
 from deals.models import Deal, DealTransition, RefusalReason
 from deals.services import ItemSpec, deal_create, deal_lose, deal_take_into_work
 
+from .demo_automation import restamp_demo_deadlines, seed_automation
 from .models import Order, OrderTransition, Status
 from .roles import MANAGER, TEAM_LEAD, WAREHOUSE
 from .services import ORDER_TRANSITION_SERVICES, order_cancel, order_place_from_deal
@@ -157,6 +158,10 @@ def seed_demo(*, deal_count: int = 300, log: Callable[[str], None] = print) -> d
             log(f"  … {created} deals")
     if created:
         log(f"Created {created} demo deals")
+    # After the deals: their back-dated history must not fire the triggers of today.
+    seed_automation()
+    if created:
+        restamp_demo_deadlines()
     return {
         "deals": Deal.objects.filter(external_id__startswith="demo-").count(),
         "orders": Order.objects.filter(external_id__startswith="demo-").count(),

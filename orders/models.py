@@ -240,6 +240,19 @@ class Order(StagedModel, CustomerTerms):
             models.Index(fields=["responsible", "status"], name="order_responsible_status"),
             models.Index(fields=["payment_status"], name="order_payment_status"),
             models.Index(fields=["-created_at"], name="order_created"),
+            # The minute sweep's scans: only rows still waiting for their mark are indexed.
+            models.Index(
+                fields=["stage_deadline_at"],
+                condition=Q(stage_deadline_at__isnull=False, overdue_since__isnull=True),
+                name="order_deadline_open",
+            ),
+            models.Index(
+                fields=["stage_warn_at"],
+                condition=Q(
+                    stage_warn_at__isnull=False, warned_at__isnull=True, overdue_since__isnull=True
+                ),
+                name="order_warn_open",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -248,6 +261,21 @@ class Order(StagedModel, CustomerTerms):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE
+
+    def message_context(self) -> dict[str, object]:
+        """Values of the message template placeholders (contacts.MessageTemplate)."""
+        pickup = self.pickup_point.address if self.pickup_point_id else self.pickup_point_code
+        return {
+            "order_number": self.number,
+            "total": f"{self.total:.2f}".replace(".", ","),
+            # Filled by issue «Payments» (the provider's confirmation URL) and «Fulfillment».
+            "payment_link": "",
+            "pickup_point": pickup,
+            "tracking_number": "",
+            "customer_name": self.contact.full_name if self.contact_id else "",
+            "store_name": self.store.name,
+            "manager_name": str(self.responsible or ""),
+        }
 
     def clean(self) -> None:
         if errors := self.delivery_errors():

@@ -9,9 +9,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from automation.lifecycle import after_stage_saved, before_stage_saved
 from automation.models import Via
 from automation.transitions import failed_conditions, run_transition
 from deals.models import Deal, RefusalReason
@@ -38,7 +39,8 @@ def order_place_from_deal(
             via=via,
             expected_state=expected_state,
         )
-        order = Order.objects.create(
+        now = timezone.now()
+        order = Order(
             # One deal, one order: a deal is placed once, and a cancelled order loses the deal.
             number=deal.number,
             deal=deal,
@@ -54,6 +56,8 @@ def order_place_from_deal(
             comment=deal.comment,
             external_id=deal.external_id,
         )
+        before_stage_saved(order, now=now)
+        order.save()
         OrderItem.objects.bulk_create(
             OrderItem(
                 order=order,
@@ -69,6 +73,7 @@ def order_place_from_deal(
         order.transitions.create(
             name="create", source="", target=order.status, actor=actor, via=via
         )
+        after_stage_saved(order, now=now)
     return order
 
 
@@ -229,6 +234,21 @@ def order_cancel(
         comment=comment,
         kwargs={"reason": reason, "comment": comment},
     )
+
+
+def order_run_system_transition(*, pk: int, name: str, reason_code: str = "") -> Order:
+    """A transition ordered by a trigger («3 days unpaid → cancel»): run as the system, via the
+    schedule, with the reason found by its code."""
+    if name == "cancel":
+        reason = RefusalReason.objects.filter(code=reason_code or "other").first()
+        return order_cancel(
+            order_id=pk,
+            actor=None,
+            reason=reason,
+            comment=_("Cancelled automatically by a trigger."),
+            via=Via.BEAT,
+        )
+    return ORDER_TRANSITION_SERVICES[name](order_id=pk, actor=None, via=Via.BEAT)
 
 
 #: What each transition button or API call runs: name → service.

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_fsm",
     # Our apps, lowest layer first (DESIGN.md section 3).
     "integrations",
+    "integrations.sandbox",
     "accounts",
     "contacts",
     "catalog",
@@ -184,12 +185,41 @@ else:
 # Static schedule: cadence is code; business limits live in models editable in admin.
 # Minute-level entries expire so that a stalled worker does not pile them up.
 CELERY_BEAT_SCHEDULE = {
+    # https://crontab.guru/every-minute: overdue marks, warnings, reminders, due trigger actions.
+    "automation-sweep": {
+        "task": "automation.tasks.sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     "automation-heartbeat": {
         "task": "automation.tasks.record_heartbeat_task",
         "schedule": 60.0,
         "options": {"expires": 50},
     },
 }
+
+# --- External systems -----------------------------------------------------------------------
+# Fake providers under /sandbox/ (integrations.sandbox) so that the demo sends real HTTP
+# requests to this very server. Never on in production.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
+# Where outbound calls go. Unset, they go to our own sandbox, so nothing leaves the machine.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+_SANDBOX = f"{SITE_URL}/sandbox"
+SMSRU_API_URL = env("SMSRU_API_URL", default=f"{_SANDBOX}/smsru")
+SMSRU_API_ID = env("SMSRU_API_ID", default="sandbox-api-id")
+SMSRU_SENDER = env("SMSRU_SENDER", default="")
+TELEGRAM_API_URL = env("TELEGRAM_API_URL", default=f"{_SANDBOX}/telegram")
+TELEGRAM_BOT_TOKEN = env("TELEGRAM_BOT_TOKEN", default="sandbox-bot-token")
+WHATSAPP_API_URL = env("WHATSAPP_API_URL", default=f"{_SANDBOX}/whatsapp")
+WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN", default="sandbox-token")
+WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="100000000000001")
+VK_API_URL = env("VK_API_URL", default=f"{_SANDBOX}/vk/method")
+VK_ACCESS_TOKEN = env("VK_ACCESS_TOKEN", default="sandbox-token")
+VIBER_API_URL = env("VIBER_API_URL", default=f"{_SANDBOX}/viber/pa")
+VIBER_AUTH_TOKEN = env("VIBER_AUTH_TOKEN", default="sandbox-token")
+VIBER_SENDER_NAME = env("VIBER_SENDER_NAME", default="Orders Office")
+# Connect and read timeouts of every outbound call, seconds.
+INTEGRATIONS_TIMEOUT = (3.05, 10)
 
 # --- Business settings ----------------------------------------------------------------------
 # Distance selling: the buyer may refuse goods within 7 days of receipt (Consumer Rights

@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
@@ -23,4 +24,9 @@ admin.site.get_app_list = _get_app_list
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("webhooks/", include("contacts.webhook_urls")),
 ]
+
+if settings.SANDBOX_ENABLED:
+    # Fake providers for the demo (integrations.sandbox); never mounted in production.
+    urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import User
 from catalog.models import Product, StockLevel, Store, Warehouse
-from contacts.models import Company, Contact
+from contacts.models import Company, Contact, Message, MessageTemplate
 from deals.choices import Channel, DeliveryMethod, PaymentMethod
 from deals.models import Deal, DealItem, RefusalReason
 from orders.models import Order, OrderItem
@@ -169,3 +169,27 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda i: i.product.name)
     price = factory.LazyAttribute(lambda i: i.product.price)
     quantity = 1
+
+
+class MessageTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MessageTemplate
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"template-{n}")
+    name = factory.Sequence(lambda n: f"Шаблон {n}")
+    text = "Заказ №{order_number} на {total} ₽: оплатите по ссылке {payment_link}"
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """An outbound SMS to the contact's phone; pass `status=` and friends for other states."""
+
+    class Meta:
+        model = Message
+
+    contact = factory.SubFactory(ContactFactory)
+    channel = Message.Channel.SMS
+    recipient = factory.LazyAttribute(lambda m: m.contact.phone)
+    direction = Message.Direction.OUTBOUND
+    text = "Ваш заказ собран"
+    idempotency_key = factory.Sequence(lambda n: f"test:{n}")

@@ -20,3 +20,14 @@ def heartbeat_status() -> dict:
         "heartbeat": heartbeat,
         "alive": heartbeat is not None and timezone.now() - heartbeat.beat_at < STALE_AFTER,
     }
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    from automation.models import Notification
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

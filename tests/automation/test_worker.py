@@ -43,3 +43,36 @@ def test_tasks_reject_positional_arguments():
     # Tasks take keyword arguments only, so a changed signature fails loudly, not silently.
     with pytest.raises(TypeError):
         record_heartbeat_task.run("positional")
+
+
+@pytest.fixture
+def redis_broker(settings):
+    if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        pytest.skip("needs Redis: set CELERY_BROKER_URL=redis://… (.ci/run does)")
+    return settings.CELERY_BROKER_URL
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_on_redis_flags_an_overdue_order(redis_broker, store_a, manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from automation.models import Notification
+    from automation.tasks import sweep_task
+    from orders.models import Order
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(store=store_a, responsible=manager)
+    Order.objects.filter(pk=order.pk).update(
+        stage_deadline_at=timezone.now() - timedelta(minutes=1)
+    )
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        sweep_task.delay()
+        sweep_task.delay()  # a doubled beat tick
+        deadline = time.monotonic() + 30
+        while not Order.objects.filter(pk=order.pk, overdue_since__isnull=False).exists():
+            assert time.monotonic() < deadline, "the worker did not run the sweep"
+            time.sleep(0.1)
+        time.sleep(1)  # let the second tick finish
+    assert Notification.objects.filter(user=manager, level="alert").count() == 1

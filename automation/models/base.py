@@ -32,6 +32,14 @@ class StagedModel(ConcurrentTransitionMixin, models.Model):
     stage_changed_at = models.DateTimeField(
         _("in this stage since"), default=timezone.now, editable=False
     )
+    # Stage time limit (automation.deadlines): stored on entry so the sweep is an index scan.
+    # Subclasses index stage_deadline_at and stage_warn_at on open rows only.
+    stage_deadline_at = models.DateTimeField(
+        _("due in this stage by"), null=True, blank=True, editable=False
+    )
+    stage_warn_at = models.DateTimeField(_("warning at"), null=True, blank=True, editable=False)
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True, editable=False)
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -42,6 +50,10 @@ class StagedModel(ConcurrentTransitionMixin, models.Model):
         # The protected state field refuses even an assignment of its own value; only
         # transitions change it, so there is nothing to clean there.
         super().clean_fields(exclude={*(exclude or ()), self.STATE_FIELD})
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_since is not None
 
     @property
     def state(self) -> str:

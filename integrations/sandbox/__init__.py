@@ -1,0 +1,6 @@
+"""Fake SMS.ru, Telegram, WhatsApp, VK and Viber under /sandbox/ for the demo and for tests.
+
+Each endpoint takes the provider's real request format at the provider's real path (relative
+to the default base URLs in settings), validates it the way the provider does and answers in
+the provider's format. Mounted only when `settings.SANDBOX_ENABLED` is true; never in production.
+"""

@@ -1,0 +1,29 @@
+"""Fake provider endpoints at the paths the clients use below their default base URLs.
+
+Mounted at /sandbox/ by orders_office/urls.py only when settings.SANDBOX_ENABLED is true.
+"""
+
+from django.urls import path, re_path
+
+from .views import outbox, smsru, telegram, viber, vk, whatsapp
+
+app_name = "sandbox"
+
+urlpatterns = [
+    path("", outbox.outbox, name="outbox"),
+    path("smsru/sms/send", smsru.send, name="smsru-send"),
+    path("smsru/deliver/<int:pk>/", outbox.smsru_deliver, name="smsru-deliver"),
+    # An empty token must reach the view to get Telegram's 401, so not <str:token>.
+    re_path(
+        r"^telegram/bot(?P<token>[^/]*)/(?P<method>[A-Za-z]+)$",
+        telegram.bot_method,
+        name="telegram-method",
+    ),
+    re_path(
+        r"^whatsapp/(?P<version>v\d+\.\d+)/(?P<phone_number_id>[^/]+)/messages$",
+        whatsapp.messages,
+        name="whatsapp-messages",
+    ),
+    path("vk/method/<str:name>", vk.method, name="vk-method"),
+    path("viber/pa/send_message", viber.send_message, name="viber-send-message"),
+]

@@ -1,0 +1,224 @@
+"""Triggers: actions on entering a stage, after a delay in it, or on becoming overdue."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+
+from automation.firing import run_due_firings
+from automation.models import Notification, Task, Trigger, TriggerAction, TriggerFiring
+from automation.sweep import sweep
+from contacts.models import Message, MessageTemplate
+from deals.choices import DeliveryMethod
+from orders.models import Status
+from orders.roles import MANAGER
+from orders.services import (
+    order_arrive_at_pickup_point,
+    order_mark_paid,
+    order_send_payment_link,
+)
+from tests.factories import OrderFactory, RefusalReasonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+MSK = ZoneInfo("Europe/Moscow")
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+Event, Kind = Trigger.Event, TriggerAction.Kind
+
+
+@pytest.fixture
+def template(db):
+    return MessageTemplate.objects.create(
+        code="payment_reminder",
+        name="Напоминание об оплате",
+        text="Заказ №{order_number} на {total} ₽ ждёт оплаты.",
+    )
+
+
+def trigger(state, event, *actions, delay=0, **conditions):
+    t = Trigger.objects.create(
+        name=f"{state}/{event}",
+        subject="orders.order",
+        state=state,
+        event=event,
+        delay_minutes=delay,
+        **conditions,
+    )
+    for position, fields in enumerate(actions):
+        TriggerAction.objects.create(trigger=t, position=position, **fields)
+    return t
+
+
+def awaiting_payment(store, manager):
+    order = OrderFactory(store=store, responsible=manager)
+    with time_machine.travel(T0, tick=False):
+        return order_send_payment_link(order_id=order.pk, actor=None)
+
+
+def test_a_delayed_message_goes_once_if_the_order_is_still_unpaid(store_a, manager, template):
+    trigger(
+        Status.AWAITING_PAYMENT,
+        Event.STAYS,
+        {"kind": Kind.MESSAGE, "template": template},
+        delay=120,
+    )
+    order = awaiting_payment(store_a, manager)
+
+    with time_machine.travel(T0 + timedelta(minutes=119), tick=False):
+        sweep()
+    assert not Message.objects.exists()
+    with time_machine.travel(T0 + timedelta(minutes=121), tick=False):
+        sweep()
+        sweep()  # a doubled beat tick
+
+    message = Message.objects.get()
+    assert message.text == f"Заказ №{order.number} на 1000,00 ₽ ждёт оплаты."
+    assert message.contact == order.contact
+    assert TriggerFiring.objects.get().status == TriggerFiring.Status.DONE
+
+
+def test_a_delayed_action_is_dropped_when_the_stage_changes_first(store_a, manager, template):
+    trigger(
+        Status.AWAITING_PAYMENT,
+        Event.STAYS,
+        {"kind": Kind.MESSAGE, "template": template},
+        delay=120,
+    )
+    order = awaiting_payment(store_a, manager)
+    with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
+        order_mark_paid(order_id=order.pk, actor=None)
+    with time_machine.travel(T0 + timedelta(minutes=200), tick=False):
+        sweep()
+
+    assert not Message.objects.exists()
+    assert TriggerFiring.objects.get().status == TriggerFiring.Status.SKIPPED
+
+
+def test_unpaid_for_three_days_the_order_is_cancelled_for_non_payment(store_a, manager):
+    RefusalReasonFactory(code="not_paid", name="Не оплатил")
+    trigger(
+        Status.AWAITING_PAYMENT,
+        Event.STAYS,
+        {"kind": Kind.TRANSITION, "transition": "cancel", "reason_code": "not_paid"},
+        delay=3 * 24 * 60,
+    )
+    order = awaiting_payment(store_a, manager)
+    with time_machine.travel(T0 + timedelta(days=3, minutes=1), tick=False):
+        sweep()
+
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED
+    assert order.cancel_reason.code == "not_paid"
+    assert order.transitions.last().via == "beat"
+    assert order.deal.stage == "lost"
+
+
+def test_the_pickup_chain_messages_then_reminds_then_calls(store_a, manager, template):
+    ready = MessageTemplate.objects.create(
+        code="ready", name="Готов", text="Заказ ждёт в {pickup_point}"
+    )
+    again = MessageTemplate.objects.create(code="again", name="Напоминание", text="Заберите заказ")
+    trigger(Status.AWAITING_PICKUP, Event.ENTERS, {"kind": Kind.MESSAGE, "template": ready})
+    trigger(
+        Status.AWAITING_PICKUP,
+        Event.STAYS,
+        {"kind": Kind.MESSAGE, "template": again},
+        delay=2 * 1440,
+    )
+    trigger(
+        Status.AWAITING_PICKUP,
+        Event.STAYS,
+        {"kind": Kind.MESSAGE, "template": again},
+        {"kind": Kind.TASK, "text": "Позвонить: заказ №{order_number} не забран",
+         "due_minutes": 120, "checklist": "Позвонить клиенту\nПродлить хранение или оформить отказ"},
+        delay=3 * 1440,
+    )  # fmt: skip
+    order = OrderFactory(
+        store=store_a,
+        responsible=manager,
+        status=Status.HANDED_TO_DELIVERY,
+        delivery_method=DeliveryMethod.CDEK,
+        pickup_point_code="MSK123",
+    )
+    with time_machine.travel(T0, tick=False):
+        order_arrive_at_pickup_point(order_id=order.pk, actor=None)
+        sweep()
+    assert list(Message.objects.values_list("template_code", flat=True)) == ["ready"]
+    with time_machine.travel(T0 + timedelta(days=2, minutes=1), tick=False):
+        sweep()
+    assert Message.objects.count() == 2
+    assert not Task.objects.exists()
+    with time_machine.travel(T0 + timedelta(days=3, minutes=1), tick=False):
+        sweep()
+
+    assert Message.objects.count() == 3
+    task = Task.objects.get()
+    assert task.title == f"Позвонить: заказ №{order.number} не забран"
+    assert task.assignee == manager
+    assert task.subject == order
+    assert list(task.checklist.values_list("text", flat=True)) == [
+        "Позвонить клиенту",
+        "Продлить хранение или оформить отказ",
+    ]
+    assert Notification.objects.filter(user=manager, text__contains=task.title).exists()
+
+
+def test_conditions_limit_a_trigger_to_its_store_and_payment(store_a, store_b, manager, template):
+    t = trigger(Status.AWAITING_PAYMENT, Event.ENTERS, {"kind": Kind.MESSAGE, "template": template},
+                payment_method="online")  # fmt: skip
+    t.stores.add(store_b)
+    awaiting_payment(store_a, manager)
+    with time_machine.travel(T0, tick=False):
+        sweep()
+    assert not TriggerFiring.objects.exists()
+
+
+def test_overdue_triggers_reassign_to_the_least_busy_manager_and_alert_the_team_lead(
+    limit, store_a, manager, team_lead
+):
+    limit(Status.AWAITING_PAYMENT, 15)
+    vera = UserFactory(username="vera", groups=[MANAGER], stores=[store_a])
+    Task.objects.create(title="busy", assignee=manager)
+    trigger(
+        Status.AWAITING_PAYMENT,
+        Event.OVERDUE,
+        {"kind": Kind.REASSIGN, "assignee_group": Group.objects.get(name=MANAGER)},
+        {"kind": Kind.ALERT, "text": "Заказ №{order_number} просрочен"},
+    )
+    order = awaiting_payment(store_a, manager)
+    with time_machine.travel(T0 + timedelta(minutes=20), tick=False):
+        sweep()
+
+    order.refresh_from_db()
+    assert order.responsible == vera
+    assert Notification.objects.filter(user=vera, level="warning").exists()
+    assert Notification.objects.filter(
+        user=team_lead, text=f"Заказ №{order.number} просрочен"
+    ).exists()
+
+
+def test_running_due_actions_twice_does_nothing_twice(store_a, manager, template):
+    trigger(Status.AWAITING_PAYMENT, Event.ENTERS, {"kind": Kind.MESSAGE, "template": template})
+    awaiting_payment(store_a, manager)
+    with time_machine.travel(T0, tick=False):
+        assert run_due_firings() == 1
+        assert run_due_firings() == 0
+    assert Message.objects.count() == 1
+
+
+def test_a_broken_action_is_logged_failed_and_the_others_still_run(store_a, manager, template):
+    trigger(
+        Status.AWAITING_PAYMENT,
+        Event.ENTERS,
+        {"kind": Kind.TRANSITION, "transition": "no_such_transition"},
+        {"kind": Kind.MESSAGE, "template": template},
+    )
+    awaiting_payment(store_a, manager)
+    with time_machine.travel(T0, tick=False):
+        run_due_firings()
+    statuses = dict(TriggerFiring.objects.values_list("action__kind", "status"))
+    assert statuses == {"transition": "failed", "message": "done"}
