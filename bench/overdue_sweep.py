@@ -147,6 +147,10 @@ def fill(*, n: int, overdue_every: int, closed_share: float, managers: int, now)
     created = "(%(now)s - make_interval(secs => (%(n)s - g) * 30 + 3 * 86400))"
     # Warned at 80 % of a one-day stage; earlier sweeps did warn the rows already past that.
     warn = f"({deadline} - interval '288 minutes')"
+    changed = (
+        f"(CASE WHEN {closed} THEN {created} + interval '2 days' "
+        f"ELSE GREATEST({created}, {deadline} - interval '1 day') END)"
+    )
     overrides = {
         "number": "'B' || lpad(g::text, 9, '0')",
         "deal_id": "%(deal)s",
@@ -163,12 +167,8 @@ def fill(*, n: int, overdue_every: int, closed_share: float, managers: int, now)
         "items_total": "1000 + mod(g, 50) * 100",
         "total": "1000 + mod(g, 50) * 100",
         "created_at": created,
-        "stage_changed_at": (
-            f"CASE WHEN {closed} THEN {created} + interval '2 days' "
-            f"ELSE GREATEST({created}, {deadline} - interval '1 day') END"
-        ),
-        "updated_at": f"CASE WHEN {closed} THEN {created} + interval '2 days' "
-        f"ELSE GREATEST({created}, {deadline} - interval '1 day') END",
+        "stage_changed_at": changed,
+        "updated_at": changed,
         "stage_deadline_at": deadline,
         "stage_warn_at": warn,
         "warned_at": f"CASE WHEN {warn} <= %(now)s THEN {warn} END",

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
 Event, Kind = Trigger.Event, TriggerAction.Kind
+CALL_STEPS = "Позвонить клиенту\nПродлить хранение или оформить отказ"
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def test_the_pickup_chain_messages_then_reminds_then_calls(store_a, manager, tem
         Event.STAYS,
         {"kind": Kind.MESSAGE, "template": again},
         {"kind": Kind.TASK, "text": "Позвонить: заказ №{order_number} не забран",
-         "due_minutes": 120, "checklist": "Позвонить клиенту\nПродлить хранение или оформить отказ"},
+         "due_minutes": 120, "checklist": CALL_STEPS},
         delay=3 * 1440,
     )  # fmt: skip
     order = OrderFactory(
