@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import (
     ChecklistItem,
@@ -137,7 +138,11 @@ class TaskStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("open", _("Open")), ("overdue", _("Overdue")), ("done", _("Done"))]
+        return [
+            ("open", pgettext_lazy("task state", "Open")),
+            ("overdue", pgettext_lazy("task state", "Overdue")),
+            ("done", pgettext_lazy("task state", "Done")),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -155,7 +155,10 @@ def _message(firing: TriggerFiring, obj, now: datetime) -> str:
         subject=obj,
         template_code=template.code,
     )
-    return _("Message #%(id)s via %(channel)s") % {"id": message.pk, "channel": message.channel}
+    return _("Message #%(id)s via %(channel)s") % {
+        "id": message.pk,
+        "channel": message.get_channel_display(),
+    }
 
 
 def _assignee(action: TriggerAction, obj):

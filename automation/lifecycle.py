@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
-
 from .deadlines import set_stage_deadline
 from .firing import drop_stale_firings, schedule_firings
 from .models import StagedModel, Trigger
@@ -25,4 +23,4 @@ def after_stage_saved(obj: StagedModel, *, now: datetime) -> None:
     if scheduled:
         from .tasks import run_due_firings_task
 
-        transaction.on_commit(lambda: run_due_firings_task.delay())
+        run_due_firings_task.delay_on_commit()

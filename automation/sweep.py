@@ -13,10 +13,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from contacts.messaging import message_requeue_lost
+
 from .firing import admin_link, run_due_firings, schedule_firings
 from .models import Notification, StagedModel, Task, Trigger
 from .notify import notify, team_leads
 from .registry import staged_models
+
+
+def _digest_text(label: str, count: int) -> str:
+    """The team lead's digest line; one ngettext per model so that Russian can decline it."""
+    if label == "deals.deal":
+        text = ngettext("%(count)s deal became overdue.", "%(count)s deals became overdue.", count)
+    else:
+        text = ngettext(
+            "%(count)s order became overdue.", "%(count)s orders became overdue.", count
+        )
+    return text % {"count": count}
+
 
 #: Rows claimed per statement: bounded memory and short locks on a first sweep of many rows.
 BATCH = 1000
@@ -28,11 +42,13 @@ class SweepResult:
     warned: dict[str, int] = field(default_factory=dict)
     reminded: int = 0
     fired: int = 0
+    requeued: int = 0
 
     def __str__(self) -> str:
         return (
             f"overdue {sum(self.overdue.values())} {self.overdue}, "
-            f"warned {sum(self.warned.values())}, reminded {self.reminded}, fired {self.fired}"
+            f"warned {sum(self.warned.values())}, reminded {self.reminded}, fired {self.fired}, "
+            f"messages re-enqueued {self.requeued}"
         )
 
 
@@ -112,13 +128,7 @@ def _alert_overdue(model: type[StagedModel], ids: list[int], *, now: datetime) -
 
     notify(
         users=team_leads(),
-        text=ngettext(
-            "%(count)s %(what)s became overdue.", "%(count)s %(what)s became overdue.", len(ids)
-        )
-        % {
-            "count": len(ids),
-            "what": opts.verbose_name_plural if len(ids) > 1 else opts.verbose_name,
-        },
+        text=_digest_text(opts.label_lower, len(ids)),
         link=reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + "?overdue=overdue",
         level=Notification.Level.ALERT,
         key=f"overdue-digest-{opts.label_lower}-{now.timestamp()}-{ids[0]}",
@@ -160,4 +170,5 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         result.warned[label] = len(warn_soon_overdue(model, now=now))
     result.reminded = remind_tasks(now=now)
     result.fired = run_due_firings(now=now)
+    result.requeued = message_requeue_lost(now=now)
     return result

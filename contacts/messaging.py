@@ -314,3 +314,28 @@ def _notify_failed(message: Message) -> None:
                 )
 
     transaction.on_commit(send)
+
+
+#: A queued message whose task has not picked it up by then lost its task (a broker without
+#: persistence, a worker killed before acking): enqueue it again.
+LOST_TASK_AFTER = timedelta(minutes=15)
+
+
+def message_requeue_lost(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Enqueue delivery again for outbound messages stuck in the queue or in a dead «sending».
+
+    Safe to run often: delivery claims each message with a conditional UPDATE, so a message
+    whose first task is still alive is sent once all the same.
+    """
+    now = now or timezone.now()
+    stuck = Message.objects.filter(direction=Message.Direction.OUTBOUND).filter(
+        Q(status=Message.Status.QUEUED, created_at__lt=now - LOST_TASK_AFTER)
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LOST_TASK_AFTER))
+        | Q(status=Message.Status.SENDING, claimed_at__lt=now - STALE_SENDING_AFTER)
+    )
+    ids = list(stuck.order_by("created_at").values_list("pk", flat=True)[:limit])
+    for message_id in ids:
+        deliver_message_task.delay_on_commit(message_id=message_id)
+    if ids:
+        logger.warning("re-enqueued %s stuck message(s)", len(ids))
+    return len(ids)

@@ -15,6 +15,28 @@ from deals.models import Deal, DealItem, RefusalReason
 from orders.models import Order, OrderItem
 
 
+def role_group(name: str) -> Group:
+    """The role's group. Transactional tests flush the tables, the groups the migrations
+    created included: then they are rebuilt from orders.roles, permissions and all."""
+    group = Group.objects.filter(name=name).first()
+    if group is None:
+        from django.apps import apps
+        from django.contrib.auth.management import create_permissions
+        from django.contrib.auth.models import Permission
+
+        from orders.roles import ROLE_PERMISSIONS
+
+        for app_config in apps.get_app_configs():
+            create_permissions(app_config, verbosity=0)
+        group = Group.objects.create(name=name)
+        for perm in ROLE_PERMISSIONS[name]:
+            app_label, codename = perm.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -30,7 +52,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         for name in extracted or ():
-            self.groups.add(Group.objects.get(name=name))
+            self.groups.add(role_group(name))
 
     @factory.post_generation
     def stores(self, create, extracted, **kwargs):

@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                             django.core.validators.MinValueValidator(1),
                             django.core.validators.MaxValueValidator(99),
                         ],
-                        verbose_name="warn at, % of the limit",
+                        verbose_name="warning threshold, percent of the limit",
                     ),
                 ),
                 ("is_active", models.BooleanField(default=True, verbose_name="on")),

@@ -32,7 +32,7 @@ class StageLimit(models.Model):
         _("counted in"), max_length=16, choices=TimeKind.choices, default=TimeKind.WORKING
     )
     warn_at_percent = models.PositiveSmallIntegerField(
-        _("warn at, % of the limit"),
+        _("warning threshold, percent of the limit"),
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text=_(

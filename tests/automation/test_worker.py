@@ -10,6 +10,7 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from kombu import pools as kombu_pools
 
 from automation.models import Heartbeat
 from automation.tasks import record_heartbeat_task
@@ -22,9 +23,20 @@ def broker_url(settings):
     if url.startswith("filesystem://"):
         url = "memory://"
     previous = app.conf.broker_url
+    _reset_broker_connections()
     app.conf.broker_url = url
     yield url
+    _reset_broker_connections()
     app.conf.broker_url = previous
+
+
+def _reset_broker_connections() -> None:
+    # Producers opened by earlier tests would still publish to the old broker.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -53,7 +65,7 @@ def redis_broker(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_on_redis_flags_an_overdue_order(redis_broker, store_a, manager):
+def test_a_real_worker_on_redis_flags_an_overdue_order(redis_broker, broker_url, store_a, manager):
     from datetime import timedelta
 
     from django.utils import timezone

@@ -484,3 +484,40 @@ def test_the_contact_page_links_to_all_its_messages_for_whoever_may_see_the_list
     page = client.get(list_url, {"contact__id__exact": contact.pk}).content.decode()
     assert "Наше" in page
     assert "Чужое" not in page
+
+
+def test_lost_queued_and_dead_sending_messages_are_enqueued_again(monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contacts import messaging
+    from contacts.models import Message
+    from tests.factories import ContactFactory
+
+    enqueued = []
+    monkeypatch.setattr(
+        messaging.deliver_message_task,
+        "delay_on_commit",
+        lambda **kw: enqueued.append(kw["message_id"]),
+    )
+    contact = ContactFactory()
+    now = timezone.now()
+
+    def make(key, status, age, claimed_age=None):
+        message = Message.objects.create(
+            contact=contact, channel="sms", recipient=contact.phone, text="t",
+            idempotency_key=key, status=status,
+            claimed_at=None if claimed_age is None else now - claimed_age,
+        )  # fmt: skip
+        Message.objects.filter(pk=message.pk).update(created_at=now - age)
+        return message.pk
+
+    lost = make("lost", "queued", timedelta(minutes=20))
+    make("fresh", "queued", timedelta(minutes=1))
+    dead = make("dead", "sending", timedelta(minutes=30), claimed_age=timedelta(minutes=11))
+    make("busy", "sending", timedelta(minutes=30), claimed_age=timedelta(minutes=1))
+    make("sent", "sent", timedelta(hours=1))
+
+    assert messaging.message_requeue_lost(now=now) == 2
+    assert sorted(enqueued) == sorted([lost, dead])
