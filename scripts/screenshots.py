@@ -57,8 +57,13 @@ def main() -> None:
         print("docs/screenshots/order-change.png")
         page.set_viewport_size({"width": 1440, "height": 900})
         shot("deal-list", "/admin/deals/deal/")
+        shot("my-tasks", "/admin/automation/task/?state=open")
         login("lead")
         shot("admin-index", "/admin/")
+        shot("overdue-orders", "/admin/orders/order/?overdue=overdue")
+        shot("notifications", "/admin/automation/notification/")
+        shot("triggers", "/admin/automation/trigger/")
+        shot("sandbox-outbox", "/sandbox/")
         browser.close()
 
 
