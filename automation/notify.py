@@ -54,3 +54,11 @@ def notify(
         for notification in query.filter(user__telegram_chat_id__gt="", telegram_sent_at=None):
             send_notification_telegram_task.delay_on_commit(notification_id=notification.pk)
     return created
+
+
+def notify_many(notifications: Iterable[Notification]) -> int:
+    """Insert prepared notifications in one statement; rows whose (user, key) exists already
+    are skipped. For the sweep, where one batch alerts up to a thousand managers' objects."""
+    rows = list(notifications)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows)

@@ -17,7 +17,7 @@ from contacts.messaging import message_requeue_lost
 
 from .firing import admin_link, run_due_firings, schedule_firings
 from .models import Notification, StagedModel, Task, Trigger
-from .notify import notify, team_leads
+from .notify import notify, notify_many, team_leads
 from .registry import staged_models
 
 
@@ -77,50 +77,95 @@ def _claim(
     return ids
 
 
-def flag_overdue(model: type[StagedModel], *, now: datetime) -> list[int]:
+def _claim_and_alert(
+    model: type[StagedModel], *, due_field: str, mark_field: str, now: datetime, alert
+) -> list[int]:
+    """Claim batches until none is left; each batch and its alerts commit together, so a crash
+    can neither lose the alerts of claimed rows nor claim rows twice."""
     claimed: list[int] = []
-    while batch := _claim(
-        model, due_field="stage_deadline_at", mark_field="overdue_since", now=now
-    ):
+    while True:
+        with transaction.atomic():
+            batch = _claim(model, due_field=due_field, mark_field=mark_field, now=now)
+            if not batch:
+                return claimed
+            alert(model, batch, now=now)
         claimed += batch
-        _alert_overdue(model, batch, now=now)
-    return claimed
+
+
+def flag_overdue(model: type[StagedModel], *, now: datetime) -> list[int]:
+    return _claim_and_alert(
+        model, due_field="stage_deadline_at", mark_field="overdue_since", now=now,
+        alert=_alert_overdue,
+    )  # fmt: skip
 
 
 def warn_soon_overdue(model: type[StagedModel], *, now: datetime) -> list[int]:
-    warned: list[int] = []
-    while batch := _claim(model, due_field="stage_warn_at", mark_field="warned_at", now=now):
-        warned += batch
-        for obj in model.objects.filter(pk__in=batch).select_related("responsible"):
-            notify(
-                users=[obj.responsible],
-                text=_("Soon overdue: «%(object)s» (%(state)s) is due by %(deadline)s.")
-                % {
-                    "object": obj,
-                    "state": obj.state_label,
-                    "deadline": timezone.localtime(obj.stage_deadline_at).strftime("%d.%m %H:%M"),
-                },
-                link=admin_link(obj),
-                level=Notification.Level.WARNING,
-                key=f"warn-{obj._meta.label_lower}-{obj.pk}-{obj.stage_changed_at.timestamp()}",
-            )
-    return warned
+    return _claim_and_alert(
+        model, due_field="stage_warn_at", mark_field="warned_at", now=now, alert=_alert_soon
+    )
+
+
+class _Rows:
+    """What the alerts of one batch need, computed once per batch, not per row: the state
+    labels, the change-page URL pattern and the rows without their related objects."""
+
+    def __init__(self, model: type[StagedModel], ids: list[int], *, with_store: bool = False):
+        from django.urls import reverse
+
+        opts = model._meta
+        self.label = opts.label_lower
+        self.states = dict(opts.get_field(model.STATE_FIELD).flatchoices)
+        self._url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[0])
+        query = model.objects.filter(pk__in=ids)
+        self.objects = list(query.select_related("store") if with_store else query)
+
+    def link(self, obj) -> str:
+        return self._url.replace("/0/", f"/{obj.pk}/", 1)
+
+    def key(self, prefix: str, obj) -> str:
+        return f"{prefix}-{self.label}-{obj.pk}-{obj.stage_changed_at.timestamp()}"
+
+
+def _alert_soon(model: type[StagedModel], ids: list[int], *, now: datetime) -> None:
+    rows = _Rows(model, ids)
+    text = _("Soon overdue: «%(object)s» (%(state)s) is due by %(deadline)s.")
+    notify_many(
+        Notification(
+            user_id=obj.responsible_id,
+            level=Notification.Level.WARNING,
+            text=text
+            % {
+                "object": obj,
+                "state": rows.states.get(obj.state, obj.state),
+                "deadline": timezone.localtime(obj.stage_deadline_at).strftime("%d.%m %H:%M"),
+            },
+            link=rows.link(obj),
+            key=rows.key("warn", obj),
+        )
+        for obj in rows.objects
+        if obj.responsible_id
+    )
 
 
 def _alert_overdue(model: type[StagedModel], ids: list[int], *, now: datetime) -> None:
     has_overdue_triggers = Trigger.objects.filter(
         subject=model._meta.label_lower, event=Trigger.Event.OVERDUE, is_active=True
     ).exists()
-    for obj in model.objects.filter(pk__in=ids).select_related("responsible", "store"):
-        notify(
-            users=[obj.responsible],
-            text=_("Overdue: «%(object)s» has been «%(state)s» too long.")
-            % {"object": obj, "state": obj.state_label},
-            link=admin_link(obj),
+    rows = _Rows(model, ids, with_store=has_overdue_triggers)
+    text = _("Overdue: «%(object)s» has been «%(state)s» too long.")
+    notify_many(
+        Notification(
+            user_id=obj.responsible_id,
             level=Notification.Level.ALERT,
-            key=f"overdue-{obj._meta.label_lower}-{obj.pk}-{obj.stage_changed_at.timestamp()}",
+            text=text % {"object": obj, "state": rows.states.get(obj.state, obj.state)},
+            link=rows.link(obj),
+            key=rows.key("overdue", obj),
         )
-        if has_overdue_triggers:
+        for obj in rows.objects
+        if obj.responsible_id
+    )
+    if has_overdue_triggers:
+        for obj in rows.objects:
             schedule_firings(obj, events=(Trigger.Event.OVERDUE,), now=now)
     # One digest per batch for the team lead, in the admin and in Telegram, not one per row.
     opts = model._meta
