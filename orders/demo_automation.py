@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Q
 
@@ -104,6 +105,10 @@ def _chains() -> list[tuple[str, str, str, int, list[dict]]]:
 
 
 def seed_automation() -> None:
+    # The team lead's alerts also go to Telegram: in the demo, to the sandbox's outbox.
+    get_user_model().objects.filter(username="lead", telegram_chat_id="").update(
+        telegram_chat_id="700001"
+    )
     Store.objects.filter(code="dom").update(
         work_start=time(9, 0), work_end=time(21, 0), work_days="0123456"
     )

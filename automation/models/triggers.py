@@ -141,8 +141,25 @@ class TriggerAction(models.Model):
             raise ValidationError({"text": _("Write the task title or the alert text.")})
         if self.kind == self.Kind.REASSIGN and not (self.assignee_id or self.assignee_group_id):
             raise ValidationError({"assignee": _("Choose a user or a group.")})
-        if self.kind == self.Kind.TRANSITION and not self.transition:
-            raise ValidationError({"transition": _("Name the transition.")})
+        if self.kind == self.Kind.TRANSITION:
+            if not self.transition:
+                raise ValidationError({"transition": _("Name the transition.")})
+            if self.trigger_id and self.transition not in transition_names(self.trigger.subject):
+                raise ValidationError(
+                    {
+                        "transition": _("No such transition. Possible: %(names)s.")
+                        % {"names": ", ".join(sorted(transition_names(self.trigger.subject)))}
+                    }
+                )
+
+
+def transition_names(subject: str) -> set[str]:
+    """The transitions of a staged model named "app.model"."""
+    from django.apps import apps
+
+    model = apps.get_model(subject)
+    field = model._meta.get_field(model.STATE_FIELD)
+    return {t.name for t in field.get_all_transitions(model)}
 
 
 class TriggerFiring(models.Model):

@@ -223,3 +223,14 @@ def test_a_broken_action_is_logged_failed_and_the_others_still_run(store_a, mana
         run_due_firings()
     statuses = dict(TriggerFiring.objects.values_list("action__kind", "status"))
     assert statuses == {"transition": "failed", "message": "done"}
+
+
+def test_an_action_naming_an_unknown_transition_is_refused_when_saved(db):
+    from django.core.exceptions import ValidationError
+
+    t = trigger(Status.AWAITING_PAYMENT, Event.STAYS, delay=60)
+    action = TriggerAction(trigger=t, kind=Kind.TRANSITION, transition="teleport")
+    with pytest.raises(ValidationError) as error:
+        action.full_clean()
+    assert "cancel" in str(error.value)
+    TriggerAction(trigger=t, kind=Kind.TRANSITION, transition="cancel").full_clean()
