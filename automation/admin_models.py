@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -22,6 +24,7 @@ from .models import (
     TriggerFiring,
 )
 from .models.limits import SUBJECTS, subject_states
+from .registry import condition_choices
 from .services import notification_mark_read
 
 
@@ -32,13 +35,21 @@ def _state_choices():
 
 
 class StageChoiceForm(forms.ModelForm):
-    """The stage as a list grouped by deal / order instead of a code to type."""
+    """The stage (and a trigger's conditions) as lists to pick from instead of codes to type."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["state"] = forms.ChoiceField(
             label=self.fields["state"].label, choices=_state_choices()
         )
+        for name in ("channel", "delivery_method", "payment_method"):
+            choices = condition_choices(name)
+            if name in self.fields and choices is not None:
+                self.fields[name] = forms.ChoiceField(
+                    label=self.fields[name].label,
+                    choices=[("", _("any")), *choices],
+                    required=False,
+                )
 
 
 @admin.register(StageLimit)
@@ -109,9 +120,31 @@ class TriggerAdmin(admin.ModelAdmin):
     )
 
 
+def visible_subjects(user) -> Q:
+    """Rows about deals and orders of the stores `user` works for (generic relations)."""
+    from catalog.models import Store, user_sees_all_stores
+
+    from .registry import staged_models
+
+    if user_sees_all_stores(user):
+        return Q()
+    stores = Store.objects.filter(members=user)
+    condition = Q(pk__in=[])
+    for model in staged_models():
+        condition |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=model.objects.filter(store__in=stores).values("pk"),
+        )
+    return condition
+
+
 @admin.register(TriggerFiring)
 class TriggerFiringAdmin(admin.ModelAdmin):
     list_display = ("created_at", "trigger", "action", "subject_link", "due_at", "status", "result")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(visible_subjects(request.user))
+
     list_filter = ("status", "trigger")
     list_select_related = ("trigger", "action", "action__template", "content_type")
     date_hierarchy = "created_at"
@@ -218,6 +251,17 @@ class TaskInline(GenericTabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("assignee")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "assignee":
+            # One query for the choices of every row, not one per task on the page.
+            cached = getattr(request, "_task_assignee_choices", None)
+            if cached is None:
+                field.queryset = field.queryset.filter(is_active=True, is_staff=True)
+                cached = request._task_assignee_choices = list(field.choices)
+            field.choices = cached
+        return field
 
 
 class FiringInline(GenericTabularInline):

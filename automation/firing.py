@@ -36,19 +36,21 @@ def admin_link(obj) -> str:
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-def schedule_firings(obj: StagedModel, *, events: tuple[str, ...], now: datetime) -> int:
-    """Schedule the actions of the active triggers of `obj`'s stage for these events."""
-    triggers = (
-        Trigger.objects.filter(
-            subject=label_of(obj), state=obj.state, event__in=events, is_active=True
-        )
+def _triggers(label: str, state: str, events: tuple[str, ...]) -> list[Trigger]:
+    return list(
+        Trigger.objects.filter(subject=label, state=state, event__in=events, is_active=True)
         .prefetch_related("actions", "stores")
         .order_by("position", "pk")
     )
+
+
+def _firing_rows(
+    obj: StagedModel, triggers: list[Trigger], *, now: datetime
+) -> list[TriggerFiring]:
     content_type = ContentType.objects.get_for_model(obj)
     rows = []
     for trigger in triggers:
-        if not trigger.matches(obj):
+        if trigger.state != obj.state or not trigger.matches(obj):
             continue
         delay = trigger.delay_minutes if trigger.event == Trigger.Event.STAYS else 0
         base = obj.stage_changed_at if trigger.event != Trigger.Event.OVERDUE else now
@@ -64,8 +66,27 @@ def schedule_firings(obj: StagedModel, *, events: tuple[str, ...], now: datetime
             )
             for action in trigger.actions.all()
         ]
+    return rows
+
+
+def schedule_firings(obj: StagedModel, *, events: tuple[str, ...], now: datetime) -> int:
+    """Schedule the actions of the active triggers of `obj`'s stage for these events."""
+    rows = _firing_rows(obj, _triggers(label_of(obj), obj.state, events), now=now)
     # The unique constraint makes a second scheduling of the same stay a no-op.
     TriggerFiring.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def schedule_overdue_firings(objs: list[StagedModel], *, now: datetime) -> int:
+    """The «becomes overdue» actions of a whole sweep batch: triggers loaded once per stage,
+    firings inserted in one statement."""
+    by_state: dict[str, list[Trigger]] = {}
+    rows: list[TriggerFiring] = []
+    for obj in objs:
+        if obj.state not in by_state:
+            by_state[obj.state] = _triggers(label_of(obj), obj.state, (Trigger.Event.OVERDUE,))
+        rows += _firing_rows(obj, by_state[obj.state], now=now)
+    TriggerFiring.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(rows)
 
 
@@ -86,21 +107,29 @@ def drop_stale_firings(obj: StagedModel) -> int:
     )
 
 
+#: A firing «running» longer than this lost its worker (killed, restarted): it is run again.
+#: Every action is safe to repeat (message key, one task per firing, transitions check state).
+STALE_RUNNING_AFTER = timedelta(minutes=10)
+
+
 def run_due_firings(*, now: datetime | None = None) -> int:
-    """Run every scheduled action that is due; returns how many ran (done or failed)."""
+    """Run every scheduled action that is due; returns how many ran (done, skipped or failed)."""
     now = now or timezone.now()
+    S = TriggerFiring.Status
     ran = 0
     while True:
+        claimed_at = timezone.now()
+        claimable = Q(status=S.SCHEDULED, due_at__lte=now) | Q(
+            status=S.RUNNING, claimed_at__lt=claimed_at - STALE_RUNNING_AFTER
+        )
         with transaction.atomic():
             ids = list(
                 TriggerFiring.objects.select_for_update(skip_locked=True)
-                .filter(status=TriggerFiring.Status.SCHEDULED, due_at__lte=now)
+                .filter(claimable)
                 .order_by("due_at", "pk")
                 .values_list("pk", flat=True)[:BATCH]
             )
-            TriggerFiring.objects.filter(pk__in=ids, status=TriggerFiring.Status.SCHEDULED).update(
-                status=TriggerFiring.Status.RUNNING
-            )
+            TriggerFiring.objects.filter(pk__in=ids).update(status=S.RUNNING, claimed_at=claimed_at)
         if not ids:
             return ran
         for firing in TriggerFiring.objects.filter(pk__in=ids).select_related(
@@ -110,17 +139,30 @@ def run_due_firings(*, now: datetime | None = None) -> int:
             ran += 1
 
 
+class _Skip(Exception):
+    """The action must not run after all; the message says why."""
+
+
 def execute_firing(firing: TriggerFiring, *, now: datetime) -> None:
+    """Run one firing's action, in a transaction that holds the object's row lock: a payment or
+    a manager's transition arriving at the same moment waits, and the check that the object is
+    still in the same stay of the stage cannot be overtaken before the action is done."""
     model = firing.content_type.model_class()
-    obj = model.objects.filter(pk=firing.object_id).first()
-    if obj is None or obj.state != firing.state or obj.stage_changed_at != firing.stage_entered_at:
-        _finish(
-            firing, TriggerFiring.Status.SKIPPED, _("The stage changed before the action was due.")
-        )
-        return
     try:
         with transaction.atomic():
+            obj = model.objects.select_for_update().filter(pk=firing.object_id).first()
+            if (
+                obj is None
+                or obj.state != firing.state
+                or obj.stage_changed_at != firing.stage_entered_at
+            ):
+                raise _Skip(_("The stage changed before the action was due."))
+            if not firing.trigger.is_active:
+                raise _Skip(_("The trigger was switched off."))
             result = ACTIONS[firing.action.kind](firing, obj, now)
+    except _Skip as skip:
+        _finish(firing, TriggerFiring.Status.SKIPPED, str(skip))
+        return
     except Exception as exc:  # one broken action must not stop the others
         logger.exception("trigger firing %s failed", firing.pk)
         _finish(firing, TriggerFiring.Status.FAILED, f"{type(exc).__name__}: {exc}"[:500])
@@ -148,6 +190,8 @@ def _message(firing: TriggerFiring, obj, now: datetime) -> str:
     if contact is None:
         return _("No contact to write to.")
     template = firing.action.template
+    if not template.is_active:
+        raise _Skip(_("The message template is switched off."))
     message = message_send(
         contact=contact,
         text=template.render(obj.message_context()),
@@ -170,9 +214,11 @@ def _assignee(action: TriggerAction, obj):
 
 
 def least_busy_member(group, *, store_id: int | None = None):
-    """The active member of `group` with the fewest open tasks (ties: the lowest id)."""
+    """The active member of `group` who works for the store, with the fewest open tasks (ties:
+    the lowest id); None if nobody in the group works for it — never someone who could not even
+    open the object."""
     members = group.user_set.filter(is_active=True)
-    if store_id is not None and members.filter(stores=store_id).exists():
+    if store_id is not None:
         members = members.filter(stores=store_id)
     return (
         members.annotate(open_tasks=Count("tasks", filter=Q(tasks__done_at__isnull=True)))
@@ -243,7 +289,7 @@ def _alert(firing: TriggerFiring, obj, now: datetime) -> str:
 def _transition(firing: TriggerFiring, obj, now: datetime) -> str:
     action = firing.action
     transition_runner(label_of(obj))(
-        pk=obj.pk, name=action.transition, reason_code=action.reason_code
+        pk=obj.pk, name=action.transition, reason_code=action.reason_code, expected_state=obj.state
     )
     return _("Moved by «%(transition)s»") % {"transition": action.transition}
 

@@ -23,6 +23,19 @@ def transition_runner(label: str) -> Callable[..., Any]:
         raise LookupError(f"no transition runner registered for {label}") from None
 
 
+#: Trigger condition field → its choices (channel, delivery_method, payment_method), given by
+#: the app that owns them (deals), so that a team lead picks them instead of typing codes.
+_condition_choices: dict[str, list[tuple[str, Any]]] = {}
+
+
+def register_condition_choices(**choices: list[tuple[str, Any]]) -> None:
+    _condition_choices.update(choices)
+
+
+def condition_choices(field: str) -> list[tuple[str, Any]] | None:
+    return _condition_choices.get(field)
+
+
 def staged_models() -> list[type]:
     """Every concrete model built on StagedModel: deals and orders."""
     from .models import StagedModel

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from contacts.messaging import message_requeue_lost
 
-from .firing import admin_link, run_due_firings, schedule_firings
+from .firing import admin_link, run_due_firings, schedule_overdue_firings
 from .models import Notification, StagedModel, Task, Trigger
 from .notify import notify, notify_many, team_leads
 from .registry import staged_models
@@ -165,8 +165,7 @@ def _alert_overdue(model: type[StagedModel], ids: list[int], *, now: datetime) -
         if obj.responsible_id
     )
     if has_overdue_triggers:
-        for obj in rows.objects:
-            schedule_firings(obj, events=(Trigger.Event.OVERDUE,), now=now)
+        schedule_overdue_firings(rows.objects, now=now)
     # One digest per batch for the team lead, in the admin and in Telegram, not one per row.
     opts = model._meta
     from django.urls import reverse

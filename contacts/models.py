@@ -385,6 +385,12 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["contact", "created_at"], name="message_contact_created"),
             models.Index(fields=["content_type", "object_id"], name="message_subject"),
+            # The sweep's look for lost deliveries reads only the few unfinished rows.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status__in=["queued", "sending"]),
+                name="message_pending",
+            ),
         ]
 
     def __str__(self) -> str:

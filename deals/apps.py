@@ -7,8 +7,14 @@ class DealsConfig(AppConfig):
     verbose_name = _("Deals")
 
     def ready(self) -> None:
-        from automation.registry import register_transition_runner
+        from automation.registry import register_condition_choices, register_transition_runner
 
+        from .choices import Channel, DeliveryMethod, PaymentMethod
         from .services import deal_run_system_transition
 
         register_transition_runner("deals.deal", deal_run_system_transition)
+        register_condition_choices(
+            channel=Channel.choices,
+            delivery_method=DeliveryMethod.choices,
+            payment_method=PaymentMethod.choices,
+        )

@@ -221,12 +221,18 @@ def deal_place_order(
     return _order_placer(deal_id=deal_id, actor=actor, via=via, expected_state=expected_state)
 
 
-def deal_run_system_transition(*, pk: int, name: str, reason_code: str = "") -> Deal:
+def deal_run_system_transition(
+    *, pk: int, name: str, reason_code: str = "", expected_state: str | None = None
+) -> Deal:
     """A transition ordered by a trigger, run as the system via the schedule."""
     if name == "lose":
         reason = RefusalReason.objects.filter(code=reason_code or "no_answer").first()
-        return deal_lose(deal_id=pk, actor=None, reason=reason, via=Via.BEAT)
-    return deal_transition(deal_id=pk, name=name, actor=None, via=Via.BEAT)
+        return deal_lose(
+            deal_id=pk, actor=None, reason=reason, via=Via.BEAT, expected_state=expected_state
+        )
+    return deal_transition(
+        deal_id=pk, name=name, actor=None, via=Via.BEAT, expected_state=expected_state
+    )
 
 
 def _lose_from_admin(*, deal_id, actor, via, expected_state, reason=None, comment="", **_):

@@ -30,5 +30,10 @@ class PermanentError(IntegrationError):
     """HTTP 4xx and malformed answers: retrying the same request will not help."""
 
 
+class DeliveryUnknown(PermanentError):
+    """A request that is not safe to repeat got no answer in time: the provider may have
+    accepted it. Retrying could send the customer the same text twice, so a person decides."""
+
+
 class InvalidSignature(PermanentError):
     """An incoming callback's signature (hash, HMAC) is missing or does not match: reject it."""

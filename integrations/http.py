@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from .errors import IntegrationError, PermanentError, TransientError
+from .errors import DeliveryUnknown, IntegrationError, PermanentError, TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ def call(
     *,
     provider: str,
     classify_error: ErrorClassifier | None = None,
+    idempotent: bool = True,
     **kwargs: Any,
 ) -> requests.Response:
     """Send one request with `settings.INTEGRATIONS_TIMEOUT` and classify the outcome.
@@ -45,13 +46,19 @@ def call(
     Raises TransientError on timeouts, connection errors, HTTP 429 and 5xx (with
     `retry_after` from a numeric Retry-After header); PermanentError on any other 4xx, with
     the provider, the status and the start of the body in the message. `classify_error`
-    may replace either for a failed response.
+    may replace either for a failed response. With `idempotent=False` (a send the provider
+    does not de-duplicate) a read timeout raises DeliveryUnknown instead of TransientError:
+    the request reached the provider, and repeating it could text the customer twice.
     """
     started = time.monotonic()
     try:
         response = requests.request(method, url, timeout=settings.INTEGRATIONS_TIMEOUT, **kwargs)
     except requests.RequestException as e:
         logger.warning("%s %s failed: %s", provider, method, type(e).__name__)
+        if isinstance(e, requests.ReadTimeout) and not idempotent:
+            raise DeliveryUnknown(
+                f"{provider} did not answer in time; it may have accepted the request"
+            ) from None
         # `from None`: the requests message repeats the full URL, and a Telegram URL holds
         # the bot token; the class name and the host are enough to diagnose.
         raise TransientError(

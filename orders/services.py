@@ -236,7 +236,9 @@ def order_cancel(
     )
 
 
-def order_run_system_transition(*, pk: int, name: str, reason_code: str = "") -> Order:
+def order_run_system_transition(
+    *, pk: int, name: str, reason_code: str = "", expected_state: str | None = None
+) -> Order:
     """A transition ordered by a trigger («3 days unpaid → cancel»): run as the system, via the
     schedule, with the reason found by its code."""
     if name == "cancel":
@@ -247,8 +249,11 @@ def order_run_system_transition(*, pk: int, name: str, reason_code: str = "") ->
             reason=reason,
             comment=_("Cancelled automatically by a trigger."),
             via=Via.BEAT,
+            expected_state=expected_state,
         )
-    return ORDER_TRANSITION_SERVICES[name](order_id=pk, actor=None, via=Via.BEAT)
+    return ORDER_TRANSITION_SERVICES[name](
+        order_id=pk, actor=None, via=Via.BEAT, expected_state=expected_state
+    )
 
 
 #: What each transition button or API call runs: name → service.

@@ -386,6 +386,12 @@ class Migration(migrations.Migration):
                 ),
                 ("fired_at", models.DateTimeField(blank=True, null=True, verbose_name="fired at")),
                 (
+                    "claimed_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="claimed at"
+                    ),
+                ),
+                (
                     "action",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,

@@ -69,6 +69,16 @@ class Task(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        # «Перезвонить в …» moved to a new time: remind again then.
+        if self.pk and self.reminded_at is not None:
+            previous = Task.objects.filter(pk=self.pk).values_list("remind_at", flat=True).first()
+            if previous != self.remind_at:
+                self.reminded_at = None
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "reminded_at"}
+        super().save(*args, **kwargs)
+
     @property
     def is_overdue(self) -> bool:
         return self.done_at is None and self.due_at is not None and self.due_at < timezone.now()

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Store
+from contacts.models import check_placeholders
 
 from .limits import SUBJECTS, subject_states
 
@@ -56,6 +57,12 @@ class Trigger(models.Model):
             raise ValidationError({"state": _("No such stage.")})
         if self.event == self.Event.STAYS and not self.delay_minutes:
             raise ValidationError({"delay_minutes": _("Set the delay.")})
+        from ..registry import condition_choices
+
+        for name in ("channel", "delivery_method", "payment_method"):
+            value, choices = getattr(self, name), condition_choices(name)
+            if value and choices is not None and value not in dict(choices):
+                raise ValidationError({name: _("Not a known value.")})
 
     def matches(self, obj) -> bool:
         """The conditions, checked against a deal or an order (and its deal for the channel)."""
@@ -141,16 +148,49 @@ class TriggerAction(models.Model):
             raise ValidationError({"text": _("Write the task title or the alert text.")})
         if self.kind == self.Kind.REASSIGN and not (self.assignee_id or self.assignee_group_id):
             raise ValidationError({"assignee": _("Choose a user or a group.")})
+        if self.kind in (self.Kind.TASK, self.Kind.ALERT):
+            try:
+                check_placeholders(self.text)
+            except ValidationError as exc:
+                raise ValidationError({"text": exc.messages}) from exc
         if self.kind == self.Kind.TRANSITION:
-            if not self.transition:
-                raise ValidationError({"transition": _("Name the transition.")})
-            if self.trigger_id and self.transition not in transition_names(self.trigger.subject):
+            self._clean_transition()
+
+    def _clean_transition(self) -> None:
+        if not self.transition:
+            raise ValidationError({"transition": _("Name the transition.")})
+        # On the trigger's add page the trigger is not saved yet, but the inline form has set it.
+        trigger = self._state.fields_cache.get("trigger")
+        subject = trigger.subject if trigger is not None else None
+        if subject is None and self.trigger_id:
+            subject = Trigger.objects.values_list("subject", flat=True).get(pk=self.trigger_id)
+        if subject is None:
+            return
+        names = transition_names(subject)
+        if self.transition not in names:
+            raise ValidationError(
+                {
+                    "transition": _("No such transition. Possible: %(names)s.")
+                    % {"names": ", ".join(sorted(names))}
+                }
+            )
+        if self.transition in REASON_TRANSITIONS:
+            from django.apps import apps
+
+            reasons = apps.get_model("deals", "RefusalReason").objects.filter(is_active=True)
+            if not reasons.filter(code=self.reason_code).exists():
                 raise ValidationError(
                     {
-                        "transition": _("No such transition. Possible: %(names)s.")
-                        % {"names": ", ".join(sorted(transition_names(self.trigger.subject)))}
+                        "reason_code": _(
+                            "No active refusal reason with this code. Codes: %(codes)s."
+                        )
+                        % {"codes": ", ".join(reasons.values_list("code", flat=True))}
                     }
                 )
+
+
+#: Transitions that need a refusal reason (deals.RefusalReason, by its code).
+REASON_TRANSITIONS = frozenset({"cancel", "lose"})
 
 
 def transition_names(subject: str) -> set[str]:
@@ -187,6 +227,7 @@ class TriggerFiring(models.Model):
     result = models.CharField(_("result"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("scheduled at"), auto_now_add=True)
     fired_at = models.DateTimeField(_("fired at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("trigger firing")

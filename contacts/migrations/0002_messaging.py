@@ -173,6 +173,11 @@ class Migration(migrations.Migration):
                 "indexes": [
                     models.Index(fields=["contact", "created_at"], name="message_contact_created"),
                     models.Index(fields=["content_type", "object_id"], name="message_subject"),
+                    models.Index(
+                        condition=models.Q(("status__in", ["queued", "sending"])),
+                        fields=["created_at"],
+                        name="message_pending",
+                    ),
                 ],
                 "constraints": [
                     models.CheckConstraint(

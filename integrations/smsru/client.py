@@ -59,7 +59,9 @@ def send_sms(*, phone: str, text: str) -> Delivery:
     data: dict[str, Any] = {"api_id": settings.SMSRU_API_ID, "to": to, "msg": text, "json": 1}
     if settings.SMSRU_SENDER:
         data["from"] = settings.SMSRU_SENDER
-    response = call("POST", f"{_base_url()}/sms/send", provider=PROVIDER, data=data)
+    response = call(
+        "POST", f"{_base_url()}/sms/send", provider=PROVIDER, data=data, idempotent=False
+    )
     body = json_body(response, provider=PROVIDER)
     if not isinstance(body, dict):
         raise PermanentError(f"{PROVIDER}: unexpected answer {str(body)[:200]}")

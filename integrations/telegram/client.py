@@ -33,7 +33,14 @@ def send_message(*, chat_id: str, text: str) -> Delivery:
     """
     url = f"{settings.TELEGRAM_API_URL.rstrip('/')}/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage"
     payload = {"chat_id": _chat_id(chat_id), "text": text}
-    response = call("POST", url, provider=PROVIDER, json=payload, classify_error=_classify_error)
+    response = call(
+        "POST",
+        url,
+        provider=PROVIDER,
+        json=payload,
+        classify_error=_classify_error,
+        idempotent=False,
+    )
     body = json_body(response, provider=PROVIDER)
     result = body.get("result") if isinstance(body, dict) and body.get("ok") else None
     if not isinstance(result, dict) or "message_id" not in result:

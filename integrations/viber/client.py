@@ -45,6 +45,7 @@ def send_message(*, receiver: str, text: str) -> Delivery:
         provider=PROVIDER,
         json=payload,
         headers={"X-Viber-Auth-Token": settings.VIBER_AUTH_TOKEN},
+        idempotent=False,
     )
     body = json_body(response, provider=PROVIDER)
     if not isinstance(body, dict) or "status" not in body:

@@ -50,6 +50,7 @@ def send_text(*, wa_id: str, text: str) -> Delivery:
         json=payload,
         headers={"Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}"},
         classify_error=_classify_error,
+        idempotent=False,
     )
     body = json_body(response, provider=PROVIDER)
     try:

@@ -233,4 +233,83 @@ def test_an_action_naming_an_unknown_transition_is_refused_when_saved(db):
     with pytest.raises(ValidationError) as error:
         action.full_clean()
     assert "cancel" in str(error.value)
-    TriggerAction(trigger=t, kind=Kind.TRANSITION, transition="cancel").full_clean()
+    without_reason = TriggerAction(trigger=t, kind=Kind.TRANSITION, transition="cancel")
+    with pytest.raises(ValidationError, match="reason"):
+        without_reason.full_clean()
+    RefusalReasonFactory(code="not_paid", name="Не оплатил")
+    TriggerAction(
+        trigger=t, kind=Kind.TRANSITION, transition="cancel", reason_code="not_paid"
+    ).full_clean()
+
+
+def test_a_task_title_with_an_unknown_placeholder_is_refused_when_saved(db):
+    from django.core.exceptions import ValidationError
+
+    t = trigger(Status.ISSUED, Event.ENTERS)
+    with pytest.raises(ValidationError, match="ordr_number"):
+        TriggerAction(trigger=t, kind=Kind.TASK, text="Позвонить: {ordr_number}").full_clean()
+
+
+def test_the_trigger_add_page_refuses_an_unknown_transition(admin_client):
+    response = admin_client.post(
+        "/admin/automation/trigger/add/",
+        {
+            "name": "Телепорт",
+            "subject": "orders.order",
+            "state": "awaiting_payment",
+            "event": "stays",
+            "delay_minutes": "60",
+            "is_active": "on",
+            "position": "1",
+            "actions-TOTAL_FORMS": "1",
+            "actions-INITIAL_FORMS": "0",
+            "actions-0-kind": "transition",
+            "actions-0-transition": "teleport",
+            "actions-0-position": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert not Trigger.objects.exists()
+
+
+def test_switching_a_trigger_off_stops_what_it_scheduled(store_a, manager, template):
+    t = trigger(Status.AWAITING_PAYMENT, Event.STAYS, {"kind": Kind.MESSAGE, "template": template},
+                delay=60)  # fmt: skip
+    awaiting_payment(store_a, manager)
+    Trigger.objects.filter(pk=t.pk).update(is_active=False)
+    with time_machine.travel(T0 + timedelta(minutes=61), tick=False):
+        sweep()
+    assert not Message.objects.exists()
+    assert TriggerFiring.objects.get().status == TriggerFiring.Status.SKIPPED
+
+
+def test_a_firing_whose_worker_died_runs_again_later(store_a, manager, template):
+    trigger(Status.AWAITING_PAYMENT, Event.ENTERS, {"kind": Kind.MESSAGE, "template": template})
+    awaiting_payment(store_a, manager)
+    TriggerFiring.objects.update(status=TriggerFiring.Status.RUNNING, claimed_at=T0)
+    with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
+        assert run_due_firings() == 0  # maybe still running
+    with time_machine.travel(T0 + timedelta(minutes=11), tick=False):
+        assert run_due_firings() == 1
+    assert Message.objects.count() == 1
+    assert TriggerFiring.objects.get().status == TriggerFiring.Status.DONE
+
+
+def test_reassignment_never_picks_someone_outside_the_store(store_a, store_b, manager):
+    from automation.firing import least_busy_member
+
+    UserFactory(username="boris", groups=[MANAGER], stores=[store_b])
+    group = Group.objects.get(name=MANAGER)
+    assert least_busy_member(group, store_id=store_a.pk) == manager
+    manager.stores.clear()
+    assert least_busy_member(group, store_id=store_a.pk) is None
+
+
+def test_an_inactive_template_is_not_sent(store_a, manager, template):
+    trigger(Status.AWAITING_PAYMENT, Event.ENTERS, {"kind": Kind.MESSAGE, "template": template})
+    MessageTemplate.objects.update(is_active=False)
+    awaiting_payment(store_a, manager)
+    with time_machine.travel(T0, tick=False):
+        run_due_firings()
+    assert not Message.objects.exists()
+    assert TriggerFiring.objects.get().status == TriggerFiring.Status.SKIPPED

@@ -521,3 +521,31 @@ def test_lost_queued_and_dead_sending_messages_are_enqueued_again(monkeypatch):
 
     assert messaging.message_requeue_lost(now=now) == 2
     assert sorted(enqueued) == sorted([lost, dead])
+
+
+def test_a_send_without_an_answer_is_not_retried_and_the_manager_is_told(monkeypatch):
+    """A read timeout after the provider got the request must not text the customer twice."""
+    from contacts import messaging
+    from contacts.models import Message
+    from integrations.errors import DeliveryUnknown
+    from tests.factories import ContactFactory
+
+    calls = []
+
+    def no_answer(**kwargs):
+        calls.append(kwargs)
+        raise DeliveryUnknown("smsru did not answer in time; it may have accepted the request")
+
+    monkeypatch.setattr("integrations.messaging.send_message", no_answer)
+    message = Message.objects.create(
+        contact=ContactFactory(), channel="sms", recipient="+79990000001", text="t",
+        idempotency_key="no-answer",
+    )  # fmt: skip
+
+    messaging.message_deliver(message_id=message.pk)
+    messaging.message_deliver(message_id=message.pk)  # a retried task
+
+    message.refresh_from_db()
+    assert len(calls) == 1
+    assert message.status == Message.Status.FAILED
+    assert "may have accepted" in message.error
