@@ -290,6 +290,12 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
     parser.add_argument("--overdue-share", type=float, default=0.01)
     parser.add_argument("--closed-share", type=float, default=0.30)
     parser.add_argument("--managers", type=int, default=10)
+    parser.add_argument(
+        "--overdue-triggers",
+        action="store_true",
+        help="also give every open status a «becomes overdue» trigger (an alert to the team "
+        "lead), as the demo has for «Новый»: the first sweep then schedules a firing per row",
+    )
     args = parser.parse_args(argv)
 
     if connection.vendor != "postgresql":
@@ -319,6 +325,14 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
             managers=args.managers,
             now=now,
         )
+        if args.overdue_triggers:
+            from automation.models import Trigger, TriggerAction
+
+            for state in OPEN:
+                trigger = Trigger.objects.create(
+                    name=f"bench {state}", subject="orders.order", state=state, event="overdue"
+                )
+                TriggerAction.objects.create(trigger=trigger, kind="alert", text="{order_number}")
         counts = {
             "rows": Order.objects.count(),
             "closed": Order.objects.filter(stage_deadline_at__isnull=True).count(),
