@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from automation.admin import (
@@ -21,11 +28,23 @@ from automation.admin import (
     overdue_badge,
 )
 from automation.admin_models import FiringInline, TaskInline
+from automation.exceptions import TransitionError
+from automation.models import Via
 from contacts.admin import PhoneSearchMixin
 from deals.filters import ResponsibleFilter
 from deals.forms import ItemLineForm
+from integrations.errors import IntegrationError
 
-from .models import ZERO, Order, OrderItem, OrderTransition
+from .models import ZERO, Order, OrderItem, OrderTransition, Payment, Refund, Status
+from .payments import (
+    INVOICE_PERMISSION,
+    PAYMENT_EVENTS,
+    SEND_LINK_PERMISSION,
+    invoice_payment_possible,
+    order_new_payment_link,
+    order_record_invoice_payment,
+    order_resend_payment_link,
+)
 from .services import ORDER_TRANSITION_SERVICES, order_recalculate_totals
 
 
@@ -88,6 +107,123 @@ class OrderItemInline(admin.TabularInline):
 
 class OrderTransitionInline(TransitionHistoryInline):
     model = OrderTransition
+
+    @admin.display(description=_("action"))
+    def action(self, obj: OrderTransition) -> str:
+        # Payments and refunds write their steps into the same history (orders.payments).
+        if obj.name in PAYMENT_EVENTS:
+            return str(PAYMENT_EVENTS[obj.name])
+        return super().action(obj)
+
+
+class _MoneyInline(admin.TabularInline):
+    """Read-only rows about the order's money: whoever may see the order may see them."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("orders.view_order")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PaymentInline(_MoneyInline):
+    model = Payment
+    verbose_name_plural = _("Payments")
+    fields = ("created_at", "amount", "status", "link", "sent", "paid_at", "problem")
+    readonly_fields = fields
+    ordering = ("-created_at", "-pk")
+
+    @admin.display(description=_("payment link"))
+    def link(self, obj: Payment) -> str:
+        if not obj.confirmation_url:
+            return "—"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            obj.confirmation_url,
+            obj.provider_payment_id or gettext("open"),
+        )
+
+    @admin.display(description=_("sent"))
+    def sent(self, obj: Payment) -> str:
+        if obj.sent_at is None:
+            return "—"
+        text = f"{timezone.localtime(obj.sent_at):%d.%m %H:%M}, {obj.get_sent_via_display()}"
+        if obj.resent_count:
+            text += " " + gettext("(sent %(count)s more times)") % {"count": obj.resent_count}
+        return text
+
+    @admin.display(description=_("error"))
+    def problem(self, obj: Payment) -> str:
+        return obj.error or obj.cancellation_reason or "—"
+
+
+class RefundInline(_MoneyInline):
+    model = Refund
+    verbose_name_plural = _("Refunds")
+    fields = ("created_at", "amount", "status", "reason", "requested_by", "succeeded_at", "error")
+    readonly_fields = fields
+    ordering = ("-created_at", "-pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requested_by")
+
+
+@dataclass(frozen=True)
+class PaymentAction:
+    """A money button of the order page that is not a transition: a POST to its own URL."""
+
+    name: str
+    label: str
+    permission: str
+    help_text: str = ""
+
+
+PAYMENT_ACTIONS = {
+    "resend": PaymentAction(
+        "resend",
+        _("Send the payment link again"),
+        SEND_LINK_PERMISSION,
+        _("The same link, texted to the customer once more."),
+    ),
+    "new": PaymentAction(
+        "new",
+        _("New payment link"),
+        SEND_LINK_PERMISSION,
+        _("Cancels the current link and texts a new one for the order total."),
+    ),
+    "invoice-paid": PaymentAction(
+        "invoice-paid",
+        _("Invoice paid"),
+        INVOICE_PERMISSION,
+        _("The invoice payment is on the bank statement."),
+    ),
+}
+
+
+def payment_actions_for(order: Order, user) -> list[PaymentAction]:
+    """The money buttons that make sense for `order` now and that `user` may press."""
+    names = []
+    if order.status == Status.AWAITING_PAYMENT:
+        live = order.live_payment
+        if live is not None and live.amount == order.total:
+            if live.status == Payment.Status.PENDING and live.confirmation_url:
+                names.append("resend")
+        else:
+            names.append("new")
+    if invoice_payment_possible(order):
+        names.append("invoice-paid")
+    return [
+        PAYMENT_ACTIONS[name] for name in names if user.has_perm(PAYMENT_ACTIONS[name].permission)
+    ]
 
 
 class OrderForm(VersionedModelForm):
@@ -175,7 +311,15 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
     autocomplete_fields = ("contact", "company")
     date_hierarchy = "created_at"
     list_per_page = 50
-    inlines = [OrderItemInline, OrderTransitionInline, TaskInline, FiringInline]
+    inlines = [
+        OrderItemInline,
+        PaymentInline,
+        RefundInline,
+        OrderTransitionInline,
+        TaskInline,
+        FiringInline,
+    ]
+    change_form_template = "orders/admin/order_change_form.html"
     fieldsets = (
         (
             None,
@@ -233,6 +377,68 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
         # An order is always placed from a deal (DealAdmin's «Оформить заказ»).
         return False
 
+    # --- the money buttons that are not transitions ---------------------------------------
+
+    payment_services = {
+        "resend": order_resend_payment_link,
+        "new": order_new_payment_link,
+        "invoice-paid": order_record_invoice_payment,
+    }
+
+    def get_urls(self):
+        # Not atomic as a request: «new link» asks YooKassa, which must not happen inside an
+        # open transaction; each service is atomic by itself.
+        view = transaction.non_atomic_requests(self.admin_site.admin_view(self.payment_view))
+        return [
+            path(
+                "<path:object_id>/payment/<slug:action>/",
+                view,
+                name="orders_order_payment_action",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        order = self.get_object(request, unquote(object_id)) if object_id else None
+        if order is not None:
+            extra_context["payment_actions"] = [
+                {
+                    "label": action.label,
+                    "help_text": action.help_text,
+                    "url": reverse(
+                        "admin:orders_order_payment_action", args=[order.pk, action.name]
+                    ),
+                }
+                for action in payment_actions_for(order, request.user)
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def payment_view(self, request, object_id, action):
+        """POST only, with the CSRF token of the change form; checked again here whatever the
+        page showed: the store (404), the permission (403), then the service's own rules."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            raise Http404(gettext("Not found."))
+        if action not in PAYMENT_ACTIONS:
+            raise Http404(gettext("Not found."))
+        if not request.user.has_perm(PAYMENT_ACTIONS[action].permission):
+            raise PermissionDenied
+        try:
+            self.payment_services[action](order_id=order.pk, actor=request.user, via=Via.ADMIN)
+        except (ValidationError, TransitionError, IntegrationError) as exc:
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            self.message_user(request, text, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                gettext("Done: «%(action)s».") % {"action": PAYMENT_ACTIONS[action].label},
+                messages.SUCCESS,
+            )
+        return redirect("admin:orders_order_change", object_id=order.pk)
+
     def get_readonly_fields(self, request, obj=None):
         fields = [
             "number",
@@ -264,8 +470,6 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
 
     @admin.display(description=_("deal"))
     def deal_link(self, obj: Order) -> str:
-        from django.urls import reverse
-
         url = reverse("admin:deals_deal_change", args=[obj.deal_id])
         return format_html('<a href="{}">{}</a>', url, obj.deal.title)
 

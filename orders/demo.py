@@ -29,7 +29,12 @@ from deals.services import ItemSpec, deal_create, deal_lose, deal_take_into_work
 from .demo_automation import restamp_demo_deadlines, seed_automation
 from .models import Order, OrderTransition, Status
 from .roles import MANAGER, TEAM_LEAD, WAREHOUSE
-from .services import ORDER_TRANSITION_SERVICES, order_cancel, order_place_from_deal
+from .services import (
+    ORDER_TRANSITION_SERVICES,
+    not_picked_up_reason,
+    order_place_from_deal,
+    order_transition,
+)
 
 DEMO_PASSWORD = "demo12345"
 
@@ -351,6 +356,13 @@ def _path(order_target: str, delivery: str, payment: str, rng: random.Random) ->
     return paths[order_target]
 
 
+#: The demo's history is made up: these steps run as bare transitions (cancel and receive_back
+#: too, above), so that no payment is created at YooKassa, no link is texted and no refund is
+#: asked for for orders that never had any money. Payments start with what people do in the
+#: running demo.
+_NO_MONEY_MOVES = frozenset({"send_payment_link"})
+
+
 def _actor_for(name: str, staff: dict, manager):
     if name == "mark_paid":
         return None  # the payment provider's callback
@@ -424,8 +436,16 @@ def _demo_deal(rng, index, external_id, target, stores, staff, warehouses, produ
             via = Via.WEBHOOK if name == "mark_paid" else Via.ADMIN
             if name == "cancel":
                 reason = rng.choice(list(RefusalReason.objects.exclude(code="not_picked_up")))
-                order_cancel(order_id=order.pk, actor=staff["lead"], reason=reason,
-                             comment="Клиент отказался по телефону", via=via)  # fmt: skip
+                comment = "Клиент отказался по телефону"
+                order_transition(order_id=order.pk, name=name, actor=staff["lead"], via=via,
+                                 reason=reason.name, comment=comment,
+                                 kwargs={"reason": reason, "comment": comment})  # fmt: skip
+            elif name == "receive_back":
+                reason = not_picked_up_reason()
+                order_transition(order_id=order.pk, name=name, actor=actor, via=via,
+                                 reason=reason.name, kwargs={"reason": reason})  # fmt: skip
+            elif name in _NO_MONEY_MOVES:
+                order_transition(order_id=order.pk, name=name, actor=actor, via=via)
             else:
                 ORDER_TRANSITION_SERVICES[name](order_id=order.pk, actor=actor, via=via)
         _backdate(deal, order, created_at, rng)

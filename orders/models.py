@@ -262,14 +262,24 @@ class Order(StagedModel, CustomerTerms):
     def is_editable(self) -> bool:
         return self.status in EDITABLE
 
+    @property
+    def live_payment(self) -> Payment | None:
+        """The payment link the customer is expected to pay now, if there is one."""
+        return self.payments.filter(status__in=Payment.LIVE).order_by("-pk").first()
+
+    @property
+    def payment_link(self) -> str:
+        payment = self.live_payment
+        return payment.confirmation_url if payment is not None else ""
+
     def message_context(self) -> dict[str, object]:
         """Values of the message template placeholders (contacts.MessageTemplate)."""
         pickup = self.pickup_point.address if self.pickup_point_id else self.pickup_point_code
         return {
             "order_number": self.number,
             "total": f"{self.total:.2f}".replace(".", ","),
-            # Filled by issue «Payments» (the provider's confirmation URL) and «Fulfillment».
-            "payment_link": "",
+            "payment_link": self.payment_link,
+            # Filled by issue «Fulfillment».
             "pickup_point": pickup,
             "tracking_number": "",
             "customer_name": self.contact.full_name if self.contact_id else "",
@@ -437,7 +447,7 @@ class Order(StagedModel, CustomerTerms):
         source=Status.RETURN_REQUESTED,
         target=Status.RETURNED,
         permission="orders.complete_return_order",
-        custom={"label": _("Complete return")},
+        custom={"label": _("Complete return"), "form": "orders.forms.CompleteReturnForm"},
     )
     def complete_return(self) -> None:
         self.closed_at = timezone.now()
@@ -526,3 +536,8 @@ class OrderTransition(TransitionLog):
     class Meta(TransitionLog.Meta):
         verbose_name = _("order status change")
         verbose_name_plural = _("order status changes")
+
+
+# Payments and refunds live in their own module; importing them here registers them with the
+# app and lets callers write `from orders.models import Payment`.
+from .payments_models import Payment, Refund  # noqa: E402, F401

@@ -5,6 +5,7 @@ never change a status themselves."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,13 @@ from deals.services import deal_lose, deal_transition, deal_win
 
 from .exceptions import OrderError
 from .models import Order, OrderItem, Status
+from .payments import (
+    ORDER_PAID,
+    payment_open_for_order,
+    payments_refund_return,
+    payments_settle_cancelled_order,
+    payments_void_live,
+)
 
 
 def order_place_from_deal(
@@ -126,7 +134,7 @@ def _follow_with_deal(order: Order, *, via: str) -> None:
     if order.status == Status.ISSUED:
         deal_win(deal_id=deal.pk, via=via)
     elif order.status == Status.CANCELLED and not failed_conditions(deal, "lose"):
-        reason = order.cancel_reason or _not_picked_up_reason()
+        reason = order.cancel_reason or not_picked_up_reason()
         deal_lose(
             deal_id=deal.pk,
             actor=None,
@@ -136,7 +144,7 @@ def _follow_with_deal(order: Order, *, via: str) -> None:
         )
 
 
-def _not_picked_up_reason() -> RefusalReason:
+def not_picked_up_reason() -> RefusalReason:
     with translation.override(settings.LANGUAGE_CODE):
         reason, _created = RefusalReason.objects.get_or_create(
             code="not_picked_up", defaults={"name": _("The customer did not pick up the order")}
@@ -157,18 +165,45 @@ def _simple(name: str, doc: str) -> Callable[..., Order]:
     return service
 
 
-order_send_payment_link = _simple(
-    "send_payment_link",
-    "new → awaiting payment, for prepaid orders. (Issue «Payments» creates the payment at the "
-    "provider and texts the link on commit.)",
-)
+def order_send_payment_link(
+    *, order_id: int, actor: Any | None, via: str = Via.ADMIN, expected_state: str | None = None
+) -> Order:
+    """new → awaiting payment, for prepaid orders, and the payment link with it.
+
+    In the same transaction the order gets its `Payment` «создан» for the total (one per
+    order and amount: asked again for the same amount, the live one is reused); after commit a
+    worker creates it at YooKassa and texts the link (orders.payments). The order stays
+    «Ожидает оплаты» whatever the provider does. Raises as order_transition, and OrderError
+    for an order with nothing to pay; nothing is written then.
+    """
+    with transaction.atomic():
+        order = order_transition(
+            order_id=order_id,
+            name="send_payment_link",
+            actor=actor,
+            via=via,
+            expected_state=expected_state,
+        )
+        payment_open_for_order(order=order)
+    return order
+
+
+def order_mark_paid(
+    *, order_id: int, actor: Any | None, via: str = Via.ADMIN, expected_state: str | None = None
+) -> Order:
+    """awaiting payment → paid. The provider's callback runs it as the system (actor=None,
+    orders.payments.payment_sync); by hand it needs orders.mark_paid_order. A link still
+    live is cancelled here: paying it later is refunded."""
+    with transaction.atomic():
+        order = order_transition(
+            order_id=order_id, name="mark_paid", actor=actor, via=via, expected_state=expected_state
+        )
+        payments_void_live(order=order, reason=ORDER_PAID)
+    return order
+
+
 order_confirm = _simple(
     "confirm", "new → confirmed: payment on delivery or by invoice; no prepayment to wait for."
-)
-order_mark_paid = _simple(
-    "mark_paid",
-    "awaiting payment → paid. The provider's callback runs it as the system (actor=None); by "
-    "hand it needs orders.mark_paid_order.",
 )
 order_start_assembly = _simple("start_assembly", "paid / confirmed → assembling.")
 order_finish_assembly = _simple("finish_assembly", "assembling → assembled.")
@@ -186,27 +221,56 @@ order_fail_delivery = _simple("fail_delivery", "→ returning: not delivered or 
 order_request_return = _simple(
     "request_return", "issued → return requested, within the legal return period."
 )
-order_complete_return = _simple("complete_return", "return requested → return completed.")
 order_reject_return = _simple(
     "reject_return", "return requested → issued: the defect was not confirmed."
 )
+
+
+def order_complete_return(
+    *,
+    order_id: int,
+    actor: Any | None,
+    via: str = Via.ADMIN,
+    expected_state: str | None = None,
+    refund_amount: Decimal | None = None,
+) -> Order:
+    """return requested → return completed, and the refund: `refund_amount` (a part is
+    allowed), by default all that is left of the online payment, recorded in the same
+    transaction and sent to YooKassa by a worker after commit. Raises OrderError for an
+    amount that is not above zero or exceeds what is left; nothing is written then. Money
+    paid in cash or by invoice is returned by hand.
+    """
+    with transaction.atomic():
+        order = order_transition(
+            order_id=order_id,
+            name="complete_return",
+            actor=actor,
+            via=via,
+            expected_state=expected_state,
+        )
+        payments_refund_return(order=order, amount=refund_amount, actor=actor, via=via)
+    return order
 
 
 def order_receive_back(
     *, order_id: int, actor: Any | None, via: str = Via.ADMIN, expected_state: str | None = None
 ) -> Order:
     """returning → cancelled: the goods are back. The order is cancelled, and the deal lost,
-    for the reason «the customer did not pick up the order», so refusal reports count it."""
-    reason = _not_picked_up_reason()
-    return order_transition(
-        order_id=order_id,
-        name="receive_back",
-        actor=actor,
-        via=via,
-        expected_state=expected_state,
-        reason=reason.name,
-        kwargs={"reason": reason},
-    )
+    for the reason «the customer did not pick up the order», so refusal reports count it.
+    What it paid online is refunded in full after commit."""
+    reason = not_picked_up_reason()
+    with transaction.atomic():
+        order = order_transition(
+            order_id=order_id,
+            name="receive_back",
+            actor=actor,
+            via=via,
+            expected_state=expected_state,
+            reason=reason.name,
+            kwargs={"reason": reason},
+        )
+        payments_settle_cancelled_order(order=order, actor=actor, via=via)
+    return order
 
 
 def order_cancel(
@@ -219,21 +283,26 @@ def order_cancel(
     expected_state: str | None = None,
 ) -> Order:
     """Cancel an order that has not left the warehouse. A reason from the team lead's list is
-    required; a paid order needs orders.cancel_paid_order. The deal is lost with that reason."""
+    required; a paid order needs orders.cancel_paid_order. The deal is lost with that reason.
+    A payment link still live is cancelled, and what was paid online is refunded in full
+    after commit (orders.payments.payments_settle_cancelled_order)."""
     if reason is None:
         raise OrderError({"reason": _("Choose the cancellation reason.")})
     if not reason.is_active:
         raise OrderError({"reason": _("This reason is no longer in use.")})
-    return order_transition(
-        order_id=order_id,
-        name="cancel",
-        actor=actor,
-        via=via,
-        expected_state=expected_state,
-        reason=reason.name,
-        comment=comment,
-        kwargs={"reason": reason, "comment": comment},
-    )
+    with transaction.atomic():
+        order = order_transition(
+            order_id=order_id,
+            name="cancel",
+            actor=actor,
+            via=via,
+            expected_state=expected_state,
+            reason=reason.name,
+            comment=comment,
+            kwargs={"reason": reason, "comment": comment},
+        )
+        payments_settle_cancelled_order(order=order, actor=actor, via=via)
+    return order
 
 
 def order_run_system_transition(

@@ -218,6 +218,14 @@ VK_ACCESS_TOKEN = env("VK_ACCESS_TOKEN", default="sandbox-token")
 VIBER_API_URL = env("VIBER_API_URL", default=f"{_SANDBOX}/viber/pa")
 VIBER_AUTH_TOKEN = env("VIBER_AUTH_TOKEN", default="sandbox-token")
 VIBER_SENDER_NAME = env("VIBER_SENDER_NAME", default="Orders Office")
+# YooKassa (payments): Basic auth shop id / secret key; the buyer returns to RETURN_URL.
+YOOKASSA_API_URL = env("YOOKASSA_API_URL", default=f"{_SANDBOX}/yookassa/v3")
+YOOKASSA_SHOP_ID = env("YOOKASSA_SHOP_ID", default="sandbox-shop")
+YOOKASSA_SECRET_KEY = env("YOOKASSA_SECRET_KEY", default="test_sandbox-secret")
+YOOKASSA_RETURN_URL = env("YOOKASSA_RETURN_URL", default=f"{SITE_URL}/")
+# Accept notifications only from YooKassa's published addresses (behind a proxy that sets
+# X-Forwarded-For correctly). Off by default: the payment is re-fetched from the API anyway.
+YOOKASSA_CHECK_IP = env.bool("YOOKASSA_CHECK_IP", default=False)
 # Connect and read timeouts of every outbound call, seconds.
 INTEGRATIONS_TIMEOUT = (3.05, 10)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import factory
@@ -12,7 +13,8 @@ from catalog.models import Product, StockLevel, Store, Warehouse
 from contacts.models import Company, Contact, Message, MessageTemplate
 from deals.choices import Channel, DeliveryMethod, PaymentMethod
 from deals.models import Deal, DealItem, RefusalReason
-from orders.models import Order, OrderItem
+from integrations.yookassa.client import YooKassaError, YooPayment, YooRefund
+from orders.models import Order, OrderItem, Payment, Refund
 
 
 def role_group(name: str) -> Group:
@@ -215,3 +217,148 @@ class MessageFactory(factory.django.DjangoModelFactory):
     direction = Message.Direction.OUTBOUND
     text = "Ваш заказ собран"
     idempotency_key = factory.Sequence(lambda n: f"test:{n}")
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment link at YooKassa awaiting payment, for an order awaiting payment; pass
+    `status=` (and `applied_to_order=True` for the one that paid the order) for others."""
+
+    class Meta:
+        model = Payment
+
+    order = factory.SubFactory(
+        OrderFactory,
+        status=Order.Status.AWAITING_PAYMENT,
+        payment_status=Order.PaymentStatus.PENDING,
+    )
+    amount = factory.LazyAttribute(lambda p: p.order.total)
+    status = Payment.Status.PENDING
+    provider_payment_id = factory.Sequence(lambda n: f"2f{n:06d}-000f-5000-9000-0000000000aa")
+    confirmation_url = factory.LazyAttribute(
+        lambda p: f"https://yoomoney.test/checkout?orderId={p.provider_payment_id}"
+    )
+    idempotence_key = factory.Sequence(lambda n: f"test-payment-{n}")
+
+
+class RefundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Refund
+
+    payment = factory.SubFactory(
+        PaymentFactory, status=Payment.Status.SUCCEEDED, applied_to_order=True
+    )
+    order = factory.SelfAttribute("payment.order")
+    amount = factory.LazyAttribute(lambda r: r.payment.amount)
+    provider_refund_id = factory.Sequence(lambda n: f"2f{n:06d}-0015-5000-9000-0000000000bb")
+    idempotence_key = factory.Sequence(lambda n: f"test-refund-{n}")
+
+
+def paid_order(**kwargs) -> Order:
+    """An order paid by a YooKassa link (the payment that paid it is `order.payments.get()`);
+    `kwargs` go to OrderFactory (status, store …)."""
+    kwargs.setdefault("status", Order.Status.PAID)
+    kwargs.setdefault("payment_status", Order.PaymentStatus.PAID)
+    order = OrderFactory(**kwargs)
+    order.refresh_from_db()
+    PaymentFactory(order=order, status=Payment.Status.SUCCEEDED, applied_to_order=True)
+    return order
+
+
+class FakeYooKassa:
+    """YooKassa as `integrations.yookassa.client` presents it, in memory: `install()` puts its
+    methods in the client's place. Payments start pending; tests move them on with `pay`,
+    `expire`; `errors` are raised by the next calls of the named function, in order."""
+
+    def __init__(self) -> None:
+        self.payments: dict[str, YooPayment] = {}
+        self.refunds: dict[str, YooRefund] = {}
+        self.calls: list[tuple[str, dict]] = []
+        self.errors: dict[str, list[Exception]] = {}
+        #: The status create_refund answers with.
+        self.refund_status = "succeeded"
+        self._keys: dict[str, str] = {}
+
+    def install(self, monkeypatch) -> FakeYooKassa:
+        from integrations.yookassa import client
+
+        for name in ("create_payment", "get_payment", "cancel_payment", "create_refund",
+                     "get_refund"):  # fmt: skip
+            monkeypatch.setattr(client, name, getattr(self, name))
+        return self
+
+    def names(self) -> list[str]:
+        return [name for name, _kwargs in self.calls]
+
+    def _call(self, name: str, **kwargs) -> None:
+        self.calls.append((name, kwargs))
+        if self.errors.get(name):
+            raise self.errors[name].pop(0)
+
+    def add(self, payment_id: str, *, amount: Decimal, status: str = "pending", **fields):
+        self.payments[payment_id] = YooPayment(
+            id=payment_id,
+            status=status,
+            paid=status == "succeeded",
+            amount=amount,
+            currency="RUB",
+            confirmation_url=f"https://yoomoney.test/checkout?orderId={payment_id}",
+            metadata=fields.pop("metadata", {}),
+            cancellation_reason=fields.pop("cancellation_reason", None),
+            refundable=status == "succeeded",
+            test=True,
+        )
+        return self.payments[payment_id]
+
+    def set(self, payment_id: str, **changes) -> None:
+        self.payments[payment_id] = dataclasses.replace(self.payments[payment_id], **changes)
+
+    def pay(self, payment_id: str) -> None:
+        self.set(payment_id, status="succeeded", paid=True, refundable=True)
+
+    def expire(self, payment_id: str, reason: str = "expired_on_confirmation") -> None:
+        self.set(payment_id, status="canceled", cancellation_reason=reason)
+
+    # --- the client's functions
+
+    def create_payment(self, *, amount, description, metadata, idempotence_key, **kwargs):
+        self._call("create_payment", amount=amount, description=description,
+                   metadata=metadata, idempotence_key=idempotence_key, **kwargs)  # fmt: skip
+        if idempotence_key in self._keys:
+            return self.payments[self._keys[idempotence_key]]
+        payment_id = f"2f{len(self.payments) + 1:06d}-000f-5000-9000-00000000fake"
+        self._keys[idempotence_key] = payment_id
+        return self.add(payment_id, amount=amount, metadata=metadata)
+
+    def get_payment(self, payment_id):
+        self._call("get_payment", payment_id=payment_id)
+        if payment_id not in self.payments:
+            raise YooKassaError("not found", status_code=404, code="not_found")
+        return self.payments[payment_id]
+
+    def cancel_payment(self, payment_id, *, idempotence_key):
+        self._call("cancel_payment", payment_id=payment_id, idempotence_key=idempotence_key)
+        payment = self.payments[payment_id]
+        if payment.status != "canceled":
+            raise YooKassaError("only waiting_for_capture", status_code=400, code="invalid_request")
+        return payment
+
+    def create_refund(self, *, payment_id, amount, idempotence_key, **kwargs):
+        self._call("create_refund", payment_id=payment_id, amount=amount,
+                   idempotence_key=idempotence_key, **kwargs)  # fmt: skip
+        refund_id = self._keys.get(idempotence_key)
+        if refund_id is None:
+            refund_id = f"2f{len(self.refunds) + 1:06d}-0015-5000-9000-00000000fake"
+            self._keys[idempotence_key] = refund_id
+            self.refunds[refund_id] = YooRefund(
+                id=refund_id, status=self.refund_status, amount=amount, payment_id=payment_id
+            )
+        return self.refunds[refund_id]
+
+    def get_refund(self, refund_id):
+        self._call("get_refund", refund_id=refund_id)
+        if refund_id not in self.refunds:
+            raise YooKassaError("not found", status_code=404, code="not_found")
+        return self.refunds[refund_id]

@@ -5,7 +5,7 @@ Mounted at /sandbox/ by orders_office/urls.py only when settings.SANDBOX_ENABLED
 
 from django.urls import path, re_path
 
-from .views import outbox, smsru, telegram, viber, vk, whatsapp
+from .views import outbox, smsru, telegram, viber, vk, whatsapp, yookassa
 
 app_name = "sandbox"
 
@@ -26,4 +26,21 @@ urlpatterns = [
     ),
     path("vk/method/<str:name>", vk.method, name="vk-method"),
     path("viber/pa/send_message", viber.send_message, name="viber-send-message"),
+    # YooKassa: the API at the client's paths below YOOKASSA_API_URL, then the buyer's side.
+    path("yookassa/v3/payments", yookassa.create_payment, name="yookassa-payments"),
+    path(
+        "yookassa/v3/payments/<str:payment_id>",
+        yookassa.get_payment,
+        name="yookassa-payment",
+    ),
+    path(
+        "yookassa/v3/payments/<str:payment_id>/cancel",
+        yookassa.cancel_payment,
+        name="yookassa-payment-cancel",
+    ),
+    path("yookassa/v3/refunds", yookassa.create_refund, name="yookassa-refunds"),
+    path("yookassa/v3/refunds/<str:refund_id>", yookassa.get_refund, name="yookassa-refund"),
+    path("yookassa/pay/<str:payment_id>/", yookassa.pay_page, name="yookassa-pay"),
+    path("yookassa/expire/<str:payment_id>/", yookassa.expire, name="yookassa-expire"),
+    path("yookassa/renotify/<str:payment_id>/", yookassa.renotify, name="yookassa-renotify"),
 ]

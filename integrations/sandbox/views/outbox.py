@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,8 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 from ...errors import IntegrationError
 from ...http import call
 from ...smsru.client import format_status_entry, sign_status_callback
-from ..models import SandboxMessage
+from ..models import SandboxMessage, SandboxPayment, SandboxRefund
 from .common import BAD_RECIPIENT_SUFFIX, TRANSIENT_FAULT_SUFFIX
+from .yookassa import FAULT_MARKER
 
 #: How many of the latest messages the outbox shows.
 OUTBOX_SIZE = 200
@@ -27,7 +29,7 @@ CALLBACK_PATH = "/webhooks/sms/smsru/"
 
 @require_GET
 def outbox(request: HttpRequest) -> HttpResponse:
-    """The latest messages the fake providers accepted, newest first."""
+    """The latest messages the fake providers accepted and the latest payments, newest first."""
     return render(
         request,
         "sandbox/outbox.html",
@@ -36,6 +38,13 @@ def outbox(request: HttpRequest) -> HttpResponse:
             "transient_suffix": TRANSIENT_FAULT_SUFFIX,
             "bad_recipient_suffix": BAD_RECIPIENT_SUFFIX,
             "smsru": SandboxMessage.Provider.SMSRU,
+            "sandbox_payments": SandboxPayment.objects.annotate(
+                refunded=Sum(
+                    "refunds__amount", filter=Q(refunds__status=SandboxRefund.Status.SUCCEEDED)
+                )
+            )[:OUTBOX_SIZE],
+            "payment_statuses": SandboxPayment.Status,
+            "payment_fault_marker": FAULT_MARKER,
         },
     )
 
