@@ -196,6 +196,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 50},
     },
+    # Payments a lost task or notification left half-done: create, re-check, expire, refund.
+    "orders-reconcile-payments": {
+        "task": "orders.tasks.reconcile_payments_task",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
 }
 
 # --- External systems -----------------------------------------------------------------------

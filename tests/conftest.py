@@ -11,7 +11,18 @@ from django.db import connection
 
 from orders.roles import MANAGER, TEAM_LEAD, WAREHOUSE
 
+from .celery_broker import switch_broker
 from .factories import StoreFactory, UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _in_memory_celery_broker():
+    # Tasks enqueued by on-commit callbacks must not pile up in the demo's filesystem queue or
+    # in CI's Redis, where a real worker in a later test would pick them up. The worker tests
+    # switch to the configured broker themselves (tests/automation/test_worker.py).
+    previous = switch_broker("memory://")
+    yield
+    switch_broker(previous)
 
 
 @pytest.fixture(autouse=True)

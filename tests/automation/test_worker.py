@@ -10,11 +10,11 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from kombu import pools as kombu_pools
 
 from automation.models import Heartbeat
 from automation.tasks import record_heartbeat_task
 from orders_office.celery import app
+from tests.celery_broker import switch_broker
 
 
 @pytest.fixture
@@ -22,21 +22,9 @@ def broker_url(settings):
     url = settings.CELERY_BROKER_URL
     if url.startswith("filesystem://"):
         url = "memory://"
-    previous = app.conf.broker_url
-    _reset_broker_connections()
-    app.conf.broker_url = url
+    previous = switch_broker(url)
     yield url
-    _reset_broker_connections()
-    app.conf.broker_url = previous
-
-
-def _reset_broker_connections() -> None:
-    # Producers opened by earlier tests would still publish to the old broker.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    kombu_pools.reset()
+    switch_broker(previous)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -88,3 +76,11 @@ def test_a_real_worker_on_redis_flags_an_overdue_order(redis_broker, broker_url,
             time.sleep(0.1)
         time.sleep(1)  # let the second tick finish
     assert Notification.objects.filter(user=manager, level="alert").count() == 1
+
+
+def test_every_beat_entry_names_a_registered_task(settings):
+    # A renamed task would leave beat sending messages no worker accepts.
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name
+        assert entry["options"]["expires"] < entry["schedule"], name

@@ -271,7 +271,7 @@ def test_the_worker_does_not_charge_an_old_total_after_the_order_was_edited(
     assert yoo.calls == []
     payment.refresh_from_db()
     assert payment.status == Payment.Status.ERROR
-    assert "new link" in payment.error
+    assert "отправьте новую ссылку" in payment.error
 
 
 def test_a_link_that_cannot_reach_the_customer_is_recorded_and_the_manager_told(
@@ -350,7 +350,7 @@ def test_resending_is_refused_once_the_total_has_changed(awaiting, manager, link
     OrderItemFactory(order=order)
     order_recalculate_totals(order=order)
 
-    with pytest.raises(OrderError, match="new link"):
+    with pytest.raises(OrderError, match="отправьте новую ссылку"):
         order_resend_payment_link(order_id=order.pk, actor=manager)
 
     assert not Message.objects.exists()
@@ -401,7 +401,7 @@ def test_a_new_link_is_refused_when_the_old_one_was_paid_meanwhile(
     OrderItemFactory(order=order)
     order_recalculate_totals(order=order)
 
-    with pytest.raises(OrderError, match="already paid"):
+    with pytest.raises(OrderError, match="уже оплатил"):
         order_new_payment_link(order_id=order.pk, actor=manager)
 
     order.refresh_from_db()
@@ -414,7 +414,7 @@ def test_a_new_link_for_an_unchanged_total_is_refused(awaiting, manager, yoo):
     order = awaiting
     PaymentFactory(order=order)
 
-    with pytest.raises(OrderError, match="send it again"):
+    with pytest.raises(OrderError, match="отправьте её ещё раз"):
         order_new_payment_link(order_id=order.pk, actor=manager)
 
     assert yoo.calls == []
@@ -588,7 +588,7 @@ def test_cancelling_an_order_paid_by_invoice_asks_the_team_lead_to_refund_by_han
     order_cancel(order_id=order.pk, actor=team_lead, reason=RefusalReasonFactory())
 
     assert not Refund.objects.exists()
-    assert "by hand" in Notification.objects.get(user=team_lead).text
+    assert "верните деньги вручную" in Notification.objects.get(user=team_lead).text
 
 
 @pytest.fixture
