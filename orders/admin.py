@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -35,6 +36,7 @@ from deals.filters import ResponsibleFilter
 from deals.forms import ItemLineForm
 from integrations.errors import IntegrationError
 
+from .history import event_label
 from .models import ZERO, Order, OrderItem, OrderTransition, Payment, Refund, Status
 from .payments import (
     INVOICE_PERMISSION,
@@ -110,9 +112,11 @@ class OrderTransitionInline(TransitionHistoryInline):
 
     @admin.display(description=_("action"))
     def action(self, obj: OrderTransition) -> str:
-        # Payments and refunds write their steps into the same history (orders.payments).
+        # Payments, shipments and returns write their steps into the same history.
         if obj.name in PAYMENT_EVENTS:
             return str(PAYMENT_EVENTS[obj.name])
+        if label := event_label(obj.name):
+            return label
         return super().action(obj)
 
 
@@ -319,6 +323,15 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
         TaskInline,
         FiringInline,
     ]
+    #: Inlines of apps above orders (fulfillment), shown before the history; see
+    #: register_order_inline.
+    extra_inlines: list[type[InlineModelAdmin]] = []
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        at = inlines.index(OrderTransitionInline)
+        return [*inlines[:at], *self.extra_inlines, *inlines[at:]]
+
     change_form_template = "orders/admin/order_change_form.html"
     fieldsets = (
         (
@@ -500,3 +513,11 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, obj: Order) -> str:
         return timesince(obj.created_at, depth=1)
+
+
+def register_order_inline(inline: type[InlineModelAdmin]) -> type[InlineModelAdmin]:
+    """Show `inline` on the order page (before the history). For apps that orders may not
+    import (fulfillment's shipments and assembly documents), called from their admin module."""
+    if inline not in OrderAdmin.extra_inlines:
+        OrderAdmin.extra_inlines.append(inline)
+    return inline

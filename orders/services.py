@@ -4,7 +4,7 @@ never change a status themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from deals.models import Deal, RefusalReason
 from deals.services import deal_lose, deal_transition, deal_win
 
 from .exceptions import OrderError
+from .hooks import TransitionContext, run_transition_hooks
 from .models import Order, OrderItem, Status
 from .payments import (
     ORDER_PAID,
@@ -107,11 +108,14 @@ def order_transition(
     reason: str = "",
     comment: str = "",
     kwargs: dict[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> Order:
     """Run transition `name` through automation.transitions.run_transition; see there for what
-    is checked and raised. The per-transition services below are what callers use."""
+    is checked and raised. Then, in the same transaction, the hooks other apps registered for
+    it (orders.hooks), given `data`: a hook that raises refuses the whole transition. The
+    per-transition services below are what callers use."""
     with transaction.atomic():
-        order, _log = run_transition(
+        order, log = run_transition(
             model=Order,
             pk=order_id,
             name=name,
@@ -121,6 +125,12 @@ def order_transition(
             reason=reason,
             comment=comment,
             kwargs=kwargs,
+        )
+        run_transition_hooks(
+            order,
+            TransitionContext(
+                name=name, source=log.source, actor=actor, via=via, data=dict(data or {})
+            ),
         )
         _follow_with_deal(order, via=via)
     return order
@@ -154,10 +164,21 @@ def not_picked_up_reason() -> RefusalReason:
 
 def _simple(name: str, doc: str) -> Callable[..., Order]:
     def service(
-        *, order_id: int, actor: Any | None, via: str = Via.ADMIN, expected_state: str | None = None
+        *,
+        order_id: int,
+        actor: Any | None,
+        via: str = Via.ADMIN,
+        expected_state: str | None = None,
+        **data: Any,
     ) -> Order:
+        # `data` is the input of the transition's form or API call, for the hooks.
         return order_transition(
-            order_id=order_id, name=name, actor=actor, via=via, expected_state=expected_state
+            order_id=order_id,
+            name=name,
+            actor=actor,
+            via=via,
+            expected_state=expected_state,
+            data=data,
         )
 
     service.__name__ = service.__qualname__ = f"order_{name}"
