@@ -1,0 +1,11 @@
+"""Demo data of fulfillment, loaded by `manage.py seed_demo` after the orders' own demo data
+(orders.demo): each step below is idempotent and gets the seed's log function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Log = Callable[[str], None]
+
+#: The steps run in this order after orders.demo.seed_demo.
+DEMO_STEPS: list[Callable[[Log], None]] = []
