@@ -7,3 +7,7 @@ class FulfillmentConfig(AppConfig):
 
     name = "fulfillment"
     verbose_name = _("Fulfillment")
+
+    def ready(self) -> None:
+        # Registers fulfillment's work in the order transitions and its history labels.
+        from . import hooks  # noqa: F401

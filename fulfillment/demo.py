@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .demo_assembly import align_demo_assembly_documents
+
 Log = Callable[[str], None]
 
 #: The steps run in this order after orders.demo.seed_demo.
-DEMO_STEPS: list[Callable[[Log], None]] = []
+DEMO_STEPS: list[Callable[[Log], None]] = [align_demo_assembly_documents]

@@ -27,6 +27,7 @@ from deals.models import Deal, DealTransition, RefusalReason
 from deals.services import ItemSpec, deal_create, deal_lose, deal_take_into_work
 
 from .demo_automation import restamp_demo_deadlines, seed_automation
+from .exceptions import OrderError
 from .models import Order, OrderTransition, Status
 from .roles import MANAGER, TEAM_LEAD, WAREHOUSE
 from .services import (
@@ -103,6 +104,10 @@ SPORT_GOODS = [
     ("SPORT-SHAKER", "Шейкер 600 мл", "490", 150, None),
     ("SPORT-WEIGHTS", "Утяжелители 2×1 кг", "1490", 2100, None),
 ]
+
+#: Deliberately short in the demo (1 piece in all, see _stock_for): a manager who starts the
+#: assembly of a paid or confirmed order asking 3 of them sees the refusal and gets the task.
+SHORT_SKUS = {"HOME": "HOME-PAN", "SPORT": "SPORT-DUMB"}
 
 FIRST_NAMES = [
     "Александр", "Мария", "Дмитрий", "Екатерина", "Сергей", "Ольга", "Андрей", "Наталья",
@@ -242,11 +247,24 @@ def _catalogue(rng: random.Random, warehouses: dict[str, Warehouse]) -> list[Pro
             )
             if created:
                 StockLevel.objects.bulk_create(
-                    StockLevel(product=product, warehouse=wh, quantity=rng.randint(0, 40))
+                    StockLevel(product=product, warehouse=wh, quantity=_stock_for(rng, sku, wh))
                     for wh in warehouses.values()
                 )
             products.append(product)
     return products
+
+
+def _stock_for(rng: random.Random, sku: str, warehouse: Warehouse) -> int:
+    """Enough in the main and the store warehouse for every seeded assembly (the demo's paths
+    run start_assembly, which reserves stock or refuses); nothing for sale at the pickup point.
+    The SHORT_SKUS have one piece in all."""
+    if sku in SHORT_SKUS.values():
+        return 1 if warehouse.kind == Warehouse.Kind.MAIN else 0
+    if warehouse.kind == Warehouse.Kind.MAIN:
+        return rng.randint(30, 70)
+    if warehouse.kind == Warehouse.Kind.STORE:
+        return rng.randint(0, 25)
+    return 0
 
 
 def _contacts(rng: random.Random, count: int) -> list[Contact]:
@@ -389,11 +407,15 @@ def _demo_deal(rng, index, external_id, target, stores, staff, warehouses, produ
         if target in (Status.RETURNING, Status.CANCELLED):
             payment = PaymentMethod.INVOICE
     prefix = "HOME" if store.code == "dom" else "SPORT"
-    catalogue = [p for p in products if p.sku.startswith(prefix)]
+    short = SHORT_SKUS[prefix]
+    catalogue = [p for p in products if p.sku.startswith(prefix) and p.sku != short]
     items = [
         ItemSpec(sku=p.sku, quantity=rng.choice([1, 1, 1, 2, 3]))
         for p in rng.sample(catalogue, rng.randint(1, 4))
     ]
+    if target in (Status.PAID, Status.CONFIRMED) and rng.random() < 0.4:
+        # Waiting for its assembly with 3 of a product that has 1: «Start assembly» refuses.
+        items.append(ItemSpec(sku=short, quantity=3))
     city = rng.choice(CITIES)
     address = f"{city}, {rng.choice(STREETS)}, д. {rng.randint(1, 120)}, кв. {rng.randint(1, 300)}"
     created_at = timezone.now() - timedelta(days=rng.uniform(0.05, 60))
@@ -446,6 +468,13 @@ def _demo_deal(rng, index, external_id, target, stores, staff, warehouses, produ
                                  reason=reason.name, kwargs={"reason": reason})  # fmt: skip
             elif name in _NO_MONEY_MOVES:
                 order_transition(order_id=order.pk, name=name, actor=actor, via=via)
+            elif name == "start_assembly":
+                try:
+                    ORDER_TRANSITION_SERVICES[name](order_id=order.pk, actor=actor, via=via)
+                except OrderError:
+                    # Not enough demo stock left (a big --deals): the order waits for goods,
+                    # as a real one would.
+                    break
             else:
                 ORDER_TRANSITION_SERVICES[name](order_id=order.pk, actor=actor, via=via)
         _backdate(deal, order, created_at, rng)
@@ -466,7 +495,10 @@ def _backdate(deal: Deal, order: Order | None, created_at, rng: random.Random) -
     last_deal = last_order = moment
     now = timezone.now()
     for log in steps:
-        moment = min(moment + timedelta(minutes=rng.uniform(3, 60 * 20)), now)
+        # An entry that is not a status change (stock reserved, document created …) happened
+        # with the step before it.
+        if not (isinstance(log, OrderTransition) and log.source == log.target):
+            moment = min(moment + timedelta(minutes=rng.uniform(3, 60 * 20)), now)
         type(log).objects.filter(pk=log.pk).update(created_at=moment)
         if isinstance(log, DealTransition):
             last_deal = moment

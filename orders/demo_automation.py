@@ -18,7 +18,7 @@ from contacts.models import MessageTemplate
 from deals.models import Deal
 
 from .models import Order, Status
-from .roles import MANAGER, WAREHOUSE
+from .roles import MANAGER
 
 TEMPLATES = {
     "payment_link": (
@@ -66,17 +66,13 @@ DAY = 24 * 60
 
 def _chains() -> list[tuple[str, str, str, int, list[dict]]]:
     manager_group = Group.objects.get(name=MANAGER)
-    warehouse_group = Group.objects.get(name=WAREHOUSE)
+    # The warehouse's assembly checklist is the task of the assembly document
+    # (fulfillment.assembly), no trigger here.
     return [
         ("Напоминание об оплате через 2 часа", Status.AWAITING_PAYMENT, Trigger.Event.STAYS, 120,
          [{"kind": A.MESSAGE, "template": "payment_reminder"}]),
         ("Отмена неоплаченного заказа через 3 дня", Status.AWAITING_PAYMENT, Trigger.Event.STAYS,
          3 * DAY, [{"kind": A.TRANSITION, "transition": "cancel", "reason_code": "not_paid"}]),
-        ("Сборка: чек-лист для склада", Status.ASSEMBLING, Trigger.Event.ENTERS, 0,
-         [{"kind": A.TASK, "text": "Собрать заказ №{order_number}", "due_minutes": 240,
-           "assignee_group": warehouse_group,
-           "checklist": "Проверить наличие по всем складам\nСобрать позиции\n"
-                        "Проверить комплектацию\nУпаковать и промаркировать"}]),
         ("Доставка: чек-лист менеджера", Status.ASSEMBLED, Trigger.Event.ENTERS, 0,
          [{"kind": A.TASK, "text": "Передать заказ №{order_number} в доставку", "due_minutes": 240,
            "checklist": "Проверить способ доставки и адрес\nОформить документ передачи\n"

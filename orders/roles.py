@@ -61,6 +61,8 @@ _OWN_TASKS = [
     "automation.view_triggerfiring",
 ]
 _CONVERSATIONS = ["contacts.view_message", "contacts.view_messagetemplate"]
+#: Assembly documents are read-only pages: the order's transitions change them.
+_ASSEMBLY_DOCUMENTS = ["fulfillment.view_assemblydocument", "fulfillment.view_assemblyline"]
 
 #: Role → permissions ("app_label.codename"). Migrations apply this; change both together
 #: (tests/orders/test_roles.py fails until a migration follows a change here).
@@ -82,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.cancel_order",
         *_OWN_TASKS,
         *_CONVERSATIONS,
+        *_ASSEMBLY_DOCUMENTS,
     ],
     WAREHOUSE: [
         *_VIEW_CATALOG,
@@ -97,6 +100,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.issue_order",
         "orders.receive_back_order",
         *_OWN_TASKS,
+        *_ASSEMBLY_DOCUMENTS,
     ],
     TEAM_LEAD: [
         *_VIEW_CATALOG,
@@ -112,6 +116,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "automation.receive_escalations",
         *_OWN_TASKS,
         *_CONVERSATIONS,
+        *_ASSEMBLY_DOCUMENTS,
         *(
             f"{app}.{action}_{model}"
             for app, model in (

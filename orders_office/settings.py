@@ -239,5 +239,8 @@ INTEGRATIONS_TIMEOUT = (3.05, 10)
 # Distance selling: the buyer may refuse goods within 7 days of receipt (Consumer Rights
 # Protection Law, art. 26.1); stores that promise more raise it here.
 ORDER_RETURN_PERIOD_DAYS = env.int("ORDER_RETURN_PERIOD_DAYS", default=7)
+# How long the warehouse has to assemble an order once it starts: minutes of the store's
+# working time (its hours and the production calendar). 0: assembly documents have no due time.
+ASSEMBLY_DUE_WORKING_MINUTES = env.int("ASSEMBLY_DUE_WORKING_MINUTES", default=120)
 # Region used to read phone numbers written without a country code ("8 999 …").
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="RU")

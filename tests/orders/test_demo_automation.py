@@ -11,17 +11,15 @@ import time_machine
 from automation.models import StageLimit, Task
 from automation.sweep import sweep
 from contacts.models import Message
-from deals.choices import DeliveryMethod, PaymentMethod
+from deals.choices import DeliveryMethod
 from orders.demo_automation import seed_automation
 from orders.models import Status
-from orders.roles import WAREHOUSE
 from orders.services import (
     order_arrive_at_pickup_point,
     order_issue,
     order_send_payment_link,
-    order_start_assembly,
 )
-from tests.factories import OrderFactory, RefusalReasonFactory, UserFactory
+from tests.factories import OrderFactory, RefusalReasonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,19 +79,6 @@ def test_the_pickup_point_chain_messages_reminds_twice_then_gives_a_call_task(de
         order_issue(order_id=order.pk, actor=manager)
         sweep()
     assert Task.objects.filter(title__startswith="Звонок контроля качества").exists()
-
-
-def test_assembly_gives_the_least_busy_warehouse_user_the_assembly_checklist(demo, manager):
-    sklad = UserFactory(username="sklad", groups=[WAREHOUSE], stores=[demo])
-    order = OrderFactory(
-        store=demo, responsible=manager, status=Status.CONFIRMED,
-        payment_method=PaymentMethod.CASH_ON_DELIVERY,
-    )  # fmt: skip
-    with time_machine.travel(T0, tick=False):
-        order_start_assembly(order_id=order.pk, actor=manager)
-        sweep()
-    task = Task.objects.get(assignee=sklad)
-    assert task.checklist.count() == 4
 
 
 def test_a_late_new_order_alerts_the_team_lead(demo, manager, team_lead):
