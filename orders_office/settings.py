@@ -250,6 +250,14 @@ YOOKASSA_CHECK_IP = env.bool("YOOKASSA_CHECK_IP", default=False)
 # Connect and read timeouts of every outbound call, seconds.
 INTEGRATIONS_TIMEOUT = (3.05, 10)
 
+if SANDBOX_ENABLED:
+    # Fake CDEK orders move along their journey and push their webhooks (integrations.sandbox).
+    CELERY_BEAT_SCHEDULE["sandbox-cdek-advance"] = {
+        "task": "integrations.sandbox.tasks.cdek_advance_task",
+        "schedule": 10.0,
+        "options": {"expires": 8},
+    }
+
 # --- Business settings ----------------------------------------------------------------------
 # Distance selling: the buyer may refuse goods within 7 days of receipt (Consumer Rights
 # Protection Law, art. 26.1); stores that promise more raise it here.
