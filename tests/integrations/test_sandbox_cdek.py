@@ -424,3 +424,15 @@ def test_the_beat_entry_names_the_registered_task():
 
     app.loader.import_default_modules()
     assert "integrations.sandbox.tasks.cdek_advance_task" in app.tasks
+
+
+def test_the_demo_step_subscribes_our_webhook_once(settings):
+    from integrations.sandbox.demo import seed_cdek_sandbox
+
+    lines = []
+    seed_cdek_sandbox(lines.append)
+    seed_cdek_sandbox(lines.append)
+
+    hook = SandboxCdekWebhook.objects.get()
+    assert (hook.url, hook.type) == (WEBHOOK, "ORDER_STATUS")
+    assert len(lines) == 2
