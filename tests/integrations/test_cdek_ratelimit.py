@@ -103,3 +103,18 @@ def test_the_poll_limiter_follows_the_settings(settings):
     shared = poll_limiter(rate=5)
     assert isinstance(shared, SharedRateLimiter)
     assert shared.rate == 5
+
+
+def test_a_shared_slot_woken_up_too_late_is_given_up():
+    clock = FakeClock()
+    late = [0.5]  # the first sleep overshoots by half a second, the next ones are exact
+
+    def sleep(seconds):
+        clock.now += seconds + (late.pop() if late else 0)
+
+    limiter = SharedRateLimiter(10, key="late", clock=clock, sleep=sleep)
+    released = limiter.acquire()
+
+    assert released == clock.now
+    # Released on a slot that began at most a tenth of a slot earlier.
+    assert released % limiter.slot <= limiter.tolerance + 1e-6
