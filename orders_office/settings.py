@@ -229,11 +229,34 @@ YOOKASSA_API_URL = env("YOOKASSA_API_URL", default=f"{_SANDBOX}/yookassa/v3")
 YOOKASSA_SHOP_ID = env("YOOKASSA_SHOP_ID", default="sandbox-shop")
 YOOKASSA_SECRET_KEY = env("YOOKASSA_SECRET_KEY", default="test_sandbox-secret")
 YOOKASSA_RETURN_URL = env("YOOKASSA_RETURN_URL", default=f"{SITE_URL}/")
+# CDEK API v2 (external-apis.md, section 1): OAuth client_credentials. The defaults are CDEK's
+# public test account, which the sandbox accepts too; production needs the shop's own pair.
+CDEK_API_URL = env("CDEK_API_URL", default=f"{_SANDBOX}/cdek/v2")
+CDEK_CLIENT_ID = env("CDEK_CLIENT_ID", default="wqGwiQx0gg8mLtiEKsUinjVSICCjtTEP")
+CDEK_CLIENT_SECRET = env("CDEK_CLIENT_SECRET", default="RmAmgvSgSl1yirlz9QupbzOJVqhCxcP5")
+# Tariffs of a shipment to a pickup point and to the door; both start at our CDEK office
+# (136 «Посылка склад-склад», 137 «Посылка склад-дверь»).
+CDEK_TARIFF_PICKUP_POINT = env.int("CDEK_TARIFF_PICKUP_POINT", default=136)
+CDEK_TARIFF_DOOR = env.int("CDEK_TARIFF_DOOR", default=137)
+# CDEK publishes no rate limit: how many requests per second the status poller may send, and
+# whether the limit is shared by every process through CACHE_URL (Redis) or kept per process.
+CDEK_POLL_RATE_PER_SECOND = env.float("CDEK_POLL_RATE_PER_SECOND", default=20.0)
+CDEK_POLL_RATE_SHARED = env.bool("CDEK_POLL_RATE_SHARED", default=False)
+# Seconds between two steps of a sandbox CDEK order along its journey (demo: a few minutes).
+SANDBOX_CDEK_STEP_SECONDS = env.float("SANDBOX_CDEK_STEP_SECONDS", default=25.0)
 # Accept notifications only from YooKassa's published addresses (behind a proxy that sets
 # X-Forwarded-For correctly). Off by default: the payment is re-fetched from the API anyway.
 YOOKASSA_CHECK_IP = env.bool("YOOKASSA_CHECK_IP", default=False)
 # Connect and read timeouts of every outbound call, seconds.
 INTEGRATIONS_TIMEOUT = (3.05, 10)
+
+if SANDBOX_ENABLED:
+    # Fake CDEK orders move along their journey and push their webhooks (integrations.sandbox).
+    CELERY_BEAT_SCHEDULE["sandbox-cdek-advance"] = {
+        "task": "integrations.sandbox.tasks.cdek_advance_task",
+        "schedule": 10.0,
+        "options": {"expires": 8},
+    }
 
 # --- Business settings ----------------------------------------------------------------------
 # Distance selling: the buyer may refuse goods within 7 days of receipt (Consumer Rights

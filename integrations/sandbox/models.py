@@ -118,3 +118,100 @@ class SandboxRefund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refund_id} {self.status}"
+
+
+class SandboxCdekOrder(models.Model):
+    """An order the fake CDEK accepted; it travels one status a step (integrations/sandbox/cdek.py).
+
+    The outcome of CDEK's validation is decided when the order is accepted (`planned_errors`)
+    and shown `cdek.VALIDATION_SECONDS` later; the beat tick then writes it down.
+    """
+
+    class Kind(models.TextChoices):
+        PICKUP_POINT = "pickup_point", _("to a pickup point")
+        DOOR = "door", _("to the door")
+
+    uuid = models.CharField(_("uuid"), max_length=36, unique=True)
+    number = models.CharField(_("number"), max_length=40, db_index=True)
+    cdek_number = models.CharField(_("CDEK number"), max_length=20, blank=True)
+    tariff_code = models.PositiveIntegerField(_("tariff"))
+    kind = models.CharField(_("delivery"), max_length=16, choices=Kind.choices)
+    recipient_name = models.CharField(_("recipient"), max_length=255)
+    sender_city = models.CharField(_("sender city"), max_length=64)
+    recipient_city = models.CharField(_("recipient city"), max_length=64)
+    #: The request as CDEK received it.
+    request_payload = models.JSONField(_("request payload"), default=dict)
+    #: CREATE request: ACCEPTED until validated, then SUCCESSFUL or INVALID.
+    request_state = models.CharField(_("request state"), max_length=16, default="ACCEPTED")
+    #: What validation will say: `[{"code", "message"}]`, empty for a good order.
+    planned_errors = models.JSONField(_("validation errors"), default=list, blank=True)
+    #: The recipient will not take the parcel: the journey ends NOT_DELIVERED.
+    fails = models.BooleanField(_("will not be delivered"), default=False)
+    #: Index of the current status in the order's journey (cdek.journey()).
+    step = models.PositiveSmallIntegerField(_("step"), default=0)
+    status_code = models.CharField(_("status"), max_length=48, default="ACCEPTED")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    #: When the tick moves it on; None once it has arrived, failed or was refused.
+    next_step_at = models.DateTimeField(_("next step"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("sandbox CDEK order")
+        verbose_name_plural = _("sandbox CDEK orders")
+        indexes = [
+            models.Index(
+                fields=["next_step_at"],
+                name="sandbox_cdek_due",
+                condition=models.Q(next_step_at__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.status_code}"
+
+
+class SandboxCdekStatus(models.Model):
+    """One entry of a sandbox order's status history, pushed once to the subscribed webhooks."""
+
+    order = models.ForeignKey(
+        SandboxCdekOrder, on_delete=models.CASCADE, related_name="statuses", verbose_name=_("order")
+    )
+    code = models.CharField(_("code"), max_length=48)
+    name = models.CharField(_("name"), max_length=128)
+    city = models.CharField(_("city"), max_length=64)
+    reason_code = models.CharField(_("reason"), max_length=8, blank=True)
+    date_time = models.DateTimeField(_("time"))
+    #: When it was pushed to the webhooks (CDEK pushes once and never retries); None: not yet.
+    pushed_at = models.DateTimeField(_("pushed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date_time", "-pk"]
+        verbose_name = _("sandbox CDEK status")
+        verbose_name_plural = _("sandbox CDEK statuses")
+        indexes = [
+            models.Index(
+                fields=["date_time"],
+                name="sandbox_cdek_unpushed",
+                condition=models.Q(pushed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.code}"
+
+
+class SandboxCdekWebhook(models.Model):
+    """A webhook subscription of the fake CDEK (`POST /v2/webhooks`)."""
+
+    uuid = models.CharField(_("uuid"), max_length=36, unique=True)
+    url = models.URLField(_("URL"), max_length=2048)
+    type = models.CharField(_("type"), max_length=32, default="ORDER_STATUS")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("sandbox CDEK webhook")
+        verbose_name_plural = _("sandbox CDEK webhooks")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.url}"

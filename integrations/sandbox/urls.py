@@ -5,7 +5,7 @@ Mounted at /sandbox/ by orders_office/urls.py only when settings.SANDBOX_ENABLED
 
 from django.urls import path, re_path
 
-from .views import outbox, smsru, telegram, viber, vk, whatsapp, yookassa
+from .views import cdek, outbox, smsru, telegram, viber, vk, whatsapp, yookassa
 
 app_name = "sandbox"
 
@@ -43,4 +43,12 @@ urlpatterns = [
     path("yookassa/pay/<str:payment_id>/", yookassa.pay_page, name="yookassa-pay"),
     path("yookassa/expire/<str:payment_id>/", yookassa.expire, name="yookassa-expire"),
     path("yookassa/renotify/<str:payment_id>/", yookassa.renotify, name="yookassa-renotify"),
+    # CDEK: the API at the client's paths below CDEK_API_URL, then the outbox buttons.
+    path("cdek/v2/oauth/token", cdek.oauth_token, name="cdek-token"),
+    path("cdek/v2/orders", cdek.orders, name="cdek-orders"),
+    path("cdek/v2/orders/<str:order_uuid>", cdek.order, name="cdek-order"),
+    path("cdek/v2/webhooks", cdek.webhooks, name="cdek-webhooks"),
+    path("cdek/v2/webhooks/<str:hook_uuid>", cdek.webhook, name="cdek-webhook"),
+    path("cdek/advance/<int:pk>/", cdek.advance, name="cdek-advance"),
+    path("cdek/repush/<int:pk>/", cdek.repush, name="cdek-repush"),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import responses
+from django.core.cache import cache
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -17,6 +18,7 @@ WHATSAPP = "https://graph.test"
 VK = "https://vk.test/method"
 VIBER = "https://viber.test/pa"
 SITE = "https://office.test"
+CDEK = "https://cdek.test/v2"
 
 
 def sample(name: str) -> Any:
@@ -40,6 +42,12 @@ def _provider_settings(settings):
     settings.VIBER_API_URL = VIBER
     settings.VIBER_AUTH_TOKEN = "viber-test-token"
     settings.VIBER_SENDER_NAME = "Orders Office"
+    settings.CDEK_API_URL = CDEK
+    settings.CDEK_CLIENT_ID = "cdek-test-id"
+    settings.CDEK_CLIENT_SECRET = "cdek-test-secret"
+    settings.CDEK_POLL_RATE_SHARED = False
+    # The CDEK token lives in Django's cache: no test may inherit another's.
+    cache.clear()
 
 
 @pytest.fixture

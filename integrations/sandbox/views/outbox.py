@@ -15,7 +15,14 @@ from django.views.decorators.http import require_GET, require_POST
 from ...errors import IntegrationError
 from ...http import call
 from ...smsru.client import format_status_entry, sign_status_callback
-from ..models import SandboxMessage, SandboxPayment, SandboxRefund
+from ..cdek import FAIL_MARKERS, INVALID_MARKER, PICKUP_POINTS
+from ..models import (
+    SandboxCdekOrder,
+    SandboxCdekWebhook,
+    SandboxMessage,
+    SandboxPayment,
+    SandboxRefund,
+)
 from .common import BAD_RECIPIENT_SUFFIX, TRANSIENT_FAULT_SUFFIX
 from .yookassa import FAULT_MARKER
 
@@ -29,7 +36,7 @@ CALLBACK_PATH = "/webhooks/sms/smsru/"
 
 @require_GET
 def outbox(request: HttpRequest) -> HttpResponse:
-    """The latest messages the fake providers accepted and the latest payments, newest first."""
+    """The latest messages the fake providers accepted, payments and CDEK orders, newest first."""
     return render(
         request,
         "sandbox/outbox.html",
@@ -45,6 +52,12 @@ def outbox(request: HttpRequest) -> HttpResponse:
             )[:OUTBOX_SIZE],
             "payment_statuses": SandboxPayment.Status,
             "payment_fault_marker": FAULT_MARKER,
+            "cdek_orders": SandboxCdekOrder.objects.all()[:OUTBOX_SIZE],
+            "cdek_webhooks": SandboxCdekWebhook.objects.all(),
+            "cdek_fail_marker": FAIL_MARKERS[0],
+            "cdek_invalid_marker": INVALID_MARKER,
+            "cdek_pickup_points": ", ".join(PICKUP_POINTS),
+            "cdek_step_seconds": settings.SANDBOX_CDEK_STEP_SECONDS,
         },
     )
 

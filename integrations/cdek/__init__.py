@@ -1,0 +1,1 @@
+"""CDEK API v2 client (integrations/cdek/client.py)."""
