@@ -97,8 +97,8 @@ def test_the_printable_page_has_the_order_customer_delivery_and_lines_by_warehou
         "Иванова Мария",
         "+79161234567",
         "Москва, ул. Тверская",
-        "Move 2 pcs of HOME-MUG from Магазин на Тверской to Основной склад.",
-        "Assembled by",
+        "Переместить 2 шт. HOME-MUG со склада «Магазин на Тверской» на склад «Основной склад».",
+        "Собрал",
         "Checked by",
     ):
         assert text in page

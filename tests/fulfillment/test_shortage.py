@@ -147,7 +147,7 @@ def test_in_the_admin_the_refusal_is_a_message_and_nothing_is_saved(
 
     messages = [(m.level, str(m)) for m in response.context["messages"]]
     assert [level for level, _text in messages] == [ERROR]
-    assert "HOME-PAN: need 3, available 1" in messages[0][1]
+    assert "HOME-PAN: нужно 3, есть 1" in messages[0][1]
     order.refresh_from_db()
     assert order.status == Status.CONFIRMED
     assert not order.transitions.exists()

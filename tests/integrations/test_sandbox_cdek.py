@@ -375,7 +375,7 @@ def test_the_outbox_lists_cdek_orders_with_their_buttons(api, client):
     with override("en"):
         page = client.get("/sandbox/").content.decode()
 
-    assert "CDEK orders" in page
+    assert "Заказы СДЭК" in page
     assert "Анна Смирнова" in page
     assert f"/sandbox/cdek/advance/{order.pk}/" in page
 
@@ -411,7 +411,7 @@ def test_push_again_repeats_the_latest_status_and_reports_failure(api, client, h
 
     assert push.call_count == 1
     assert json.loads(push.calls[0].request.body)["attributes"]["code"] == "CREATED"
-    assert "the push failed" in response.content.decode()
+    assert "отправка не удалась" in response.content.decode()
 
 
 def test_the_outbox_buttons_need_post(client):
