@@ -99,7 +99,7 @@ def test_the_printable_page_has_the_order_customer_delivery_and_lines_by_warehou
         "Москва, ул. Тверская",
         "Переместить 2 шт. HOME-MUG со склада «Магазин на Тверской» на склад «Основной склад».",
         "Собрал",
-        "Checked by",
+        "Проверил",
     ):
         assert text in page
     assert page.count("☐") == 3
