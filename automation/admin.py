@@ -266,7 +266,7 @@ class TransitionAdminMixin(FSMAdminMixin):
                 **(kwargs or {}),
             )
         except (TransitionError, ValidationError) as exc:
-            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            text = join_messages(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             if transaction.get_connection().in_atomic_block:
                 # The change form was saved before its button ran: a refused button must leave
                 # the order exactly as it was, edits included (ATOMIC_REQUESTS wraps the request).
@@ -278,6 +278,16 @@ class TransitionAdminMixin(FSMAdminMixin):
             request, self.fsm_transition_success_msg.format(transition_name=label), messages.SUCCESS
         )
         return True
+
+
+def join_messages(messages: list[str]) -> str:
+    """«Not enough stock.» + «HOME-PAN: need 3» → one line, with «;» only between fragments."""
+    text = ""
+    for message in messages:
+        if text:
+            text += " " if text.endswith((".", "!", "?", ":")) else "; "
+        text += message
+    return text
 
 
 @admin.register(Heartbeat)

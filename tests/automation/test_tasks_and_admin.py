@@ -101,3 +101,11 @@ def test_the_start_page_shows_a_managers_overdue_work(client, manager, store_a):
     assert "?overdue=overdue&amp;responsible=me" in summary
     assert ">1</a>" in summary  # one overdue order
     assert "state=overdue" in summary  # and the overdue task
+
+
+def test_refusal_messages_join_into_one_readable_line():
+    from automation.admin import join_messages
+
+    assert join_messages(["Не хватает товара.", "HOME-PAN: нужно 3", "HOME-MUG: нужно 1"]) == (
+        "Не хватает товара. HOME-PAN: нужно 3; HOME-MUG: нужно 1"
+    )
