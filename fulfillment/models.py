@@ -157,3 +157,6 @@ class StockShortage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}: {self.details[:60]}"
+
+
+from .shipment_models import CarrierStatusMapping, Shipment, ShipmentEvent  # noqa: E402,F401

@@ -197,6 +197,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 50},
     },
     # Payments a lost task or notification left half-done: create, re-check, expire, refund.
+    # Statuses of CDEK shipments the webhook may have missed, within the request rate.
+    "fulfillment-poll-cdek": {
+        "task": "fulfillment.tasks.poll_cdek_shipments_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     "orders-reconcile-payments": {
         "task": "orders.tasks.reconcile_payments_task",
         "schedule": 300.0,
@@ -242,6 +248,10 @@ CDEK_TARIFF_DOOR = env.int("CDEK_TARIFF_DOOR", default=137)
 # whether the limit is shared by every process through CACHE_URL (Redis) or kept per process.
 CDEK_POLL_RATE_PER_SECOND = env.float("CDEK_POLL_RATE_PER_SECOND", default=20.0)
 CDEK_POLL_RATE_SHARED = env.bool("CDEK_POLL_RATE_SHARED", default=False)
+# How many tracked shipments one poll tick (every minute) asks CDEK about.
+CDEK_POLL_BATCH = env.int("CDEK_POLL_BATCH", default=500)
+# Our CDEK office where parcels are handed over (shipment_point of every order).
+CDEK_SHIPMENT_POINT = env("CDEK_SHIPMENT_POINT", default="MSK1")
 # Seconds between two steps of a sandbox CDEK order along its journey (demo: a few minutes).
 SANDBOX_CDEK_STEP_SECONDS = env.float("SANDBOX_CDEK_STEP_SECONDS", default=25.0)
 # Accept notifications only from YooKassa's published addresses (behind a proxy that sets

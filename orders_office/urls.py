@@ -26,6 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/", include("contacts.webhook_urls")),
     path("webhooks/yookassa/", include("orders.webhook_urls")),
+    path("webhooks/cdek/", include("fulfillment.webhook_urls")),
 ]
 
 if settings.SANDBOX_ENABLED:
