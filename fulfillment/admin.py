@@ -296,3 +296,5 @@ class AssemblyDocumentInline(admin.TabularInline):
 
 
 register_order_inline(AssemblyDocumentInline)
+
+from . import admin_shipments  # noqa: E402,F401  (registers the shipment pages)

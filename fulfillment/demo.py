@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from integrations.sandbox.demo import seed_cdek_sandbox
+
 from .demo_assembly import align_demo_assembly_documents
 
 Log = Callable[[str], None]
 
 #: The steps run in this order after orders.demo.seed_demo.
-DEMO_STEPS: list[Callable[[Log], None]] = [align_demo_assembly_documents]
+DEMO_STEPS: list[Callable[[Log], None]] = [align_demo_assembly_documents, seed_cdek_sandbox]

@@ -146,6 +146,10 @@ TARGETS = {
 }
 
 
+#: CDEK offices the demo's orders go to; the sandbox CDEK knows these codes.
+CDEK_PICKUP_POINTS = ["MSK65", "MSK120", "SPB12", "NSK23", "EKB3", "KZN7", "NNV5"]
+
+
 def seed_demo(*, deal_count: int = 300, log: Callable[[str], None] = print) -> dict[str, int]:
     rng = random.Random(2026)
     stores = _stores()
@@ -421,7 +425,7 @@ def _demo_deal(rng, index, external_id, target, stores, staff, warehouses, produ
     created_at = timezone.now() - timedelta(days=rng.uniform(0.05, 60))
     responsible = None if target == "deal:new" and rng.random() < 0.5 else manager
     source = rng.choice(["cart", "one_click", "landing", "promo"]) if channel == "site" else ""
-    pickup_code = f"MSK{rng.randint(100, 999)}" if delivery == DeliveryMethod.CDEK else ""
+    pickup_code = rng.choice(CDEK_PICKUP_POINTS) if delivery == DeliveryMethod.CDEK else ""
 
     with transaction.atomic():
         deal = deal_create(

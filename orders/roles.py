@@ -63,6 +63,12 @@ _OWN_TASKS = [
 _CONVERSATIONS = ["contacts.view_message", "contacts.view_messagetemplate"]
 #: Assembly documents are read-only pages: the order's transitions change them.
 _ASSEMBLY_DOCUMENTS = ["fulfillment.view_assemblydocument", "fulfillment.view_assemblyline"]
+#: Shipments and their carrier statuses are read-only too; a refused one is sent again.
+_SHIPMENTS = [
+    "fulfillment.view_shipment",
+    "fulfillment.view_shipmentevent",
+    "fulfillment.retry_shipment",
+]
 
 #: Role → permissions ("app_label.codename"). Migrations apply this; change both together
 #: (tests/orders/test_roles.py fails until a migration follows a change here).
@@ -85,6 +91,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_OWN_TASKS,
         *_CONVERSATIONS,
         *_ASSEMBLY_DOCUMENTS,
+        *_SHIPMENTS,
     ],
     WAREHOUSE: [
         *_VIEW_CATALOG,
@@ -101,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.receive_back_order",
         *_OWN_TASKS,
         *_ASSEMBLY_DOCUMENTS,
+        *_SHIPMENTS,
     ],
     TEAM_LEAD: [
         *_VIEW_CATALOG,
@@ -117,6 +125,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_OWN_TASKS,
         *_CONVERSATIONS,
         *_ASSEMBLY_DOCUMENTS,
+        *_SHIPMENTS,
+        "fulfillment.view_carrierstatusmapping",
+        "fulfillment.change_carrierstatusmapping",
+        "fulfillment.add_carrierstatusmapping",
         *(
             f"{app}.{action}_{model}"
             for app, model in (
