@@ -18,8 +18,9 @@ A payment link goes through these steps, each an entry in the order's history (a
    notification finds nothing left to do.
 
 Money that arrives for an order that no longer waits for it (cancelled, paid otherwise, the
-link replaced) is refunded at once and the team lead is told. An amount that differs from
-the payment's is never accepted: the payment becomes «ошибка» and the team lead is alerted.
+link replaced, or its total edited since the link) is refunded at once and the team lead is
+told. An amount that differs from the payment's is never accepted: the payment becomes
+«ошибка» and the team lead is alerted.
 
 Provider calls are never made while a row is locked: the services read, call YooKassa, then
 lock the order (always before its payment or refund) and apply the answer.
@@ -481,8 +482,9 @@ def order_new_payment_link(*, order_id: int, actor: Any | None, via: str = Via.A
     «ошибка»): the old payment is cancelled at YooKassa where it can be, a new one for the
     current total is created and texted by the worker.
 
-    If YooKassa says the old payment was paid meanwhile, that is recorded (the order
-    becomes paid) and OrderError says so. Needs orders.send_payment_link_order. Raises
+    If YooKassa says the old payment was paid meanwhile, that is recorded: being for
+    another amount than the order's total, it is refunded and the team lead told, and the new
+    link goes out all the same. Needs orders.send_payment_link_order. Raises
     OrderError (nothing to replace, not awaiting payment, YooKassa unreachable),
     TransitionForbidden.
     """
@@ -505,10 +507,15 @@ def order_new_payment_link(*, order_id: int, actor: Any | None, via: str = Via.A
             yoo = None
         if yoo is not None and yoo.status in ("succeeded", "canceled"):
             payment_apply_provider_state(payment_id=old.pk, yoo=yoo, via=via)
-        if yoo is not None and yoo.status == "succeeded":
+        if (
+            yoo is not None
+            and yoo.status == "succeeded"
+            and Order.objects.filter(pk=order_id, status=Status.PAID).exists()
+        ):
             raise OrderError(
                 _("The customer has already paid the previous link: the order is paid.")
             )
+        # Paid for the old total: refunded (payment_apply_provider_state), a new link follows.
     with transaction.atomic():
         order = _locked_order(order_id)
         _require_awaiting_payment(order)
@@ -573,9 +580,9 @@ def payment_apply_provider_state(*, payment_id: int, yoo: yookassa.YooPayment, v
     """Record what YooKassa says about the payment (as fetched, never a notification's body).
 
     Idempotent: a state already recorded changes nothing, so a notification re-sent for 24 h
-    is harmless. `succeeded` marks the order paid only if this is its live link and the order
-    still awaits payment; otherwise the money is refunded and the team lead told. An amount
-    other than ours is never accepted.
+    is harmless. `succeeded` marks the order paid only if this is its live link, for the
+    order's current total, and the order still awaits payment; otherwise the money is
+    refunded and the team lead told. An amount other than ours is never accepted.
     """
     with transaction.atomic():
         order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
@@ -659,7 +666,9 @@ def _succeeded(order: Order, payment: Payment, yoo: yookassa.YooPayment, *, via:
         comment=_("%(amount)s, YooKassa payment %(id)s")
         % {"amount": _money(payment.amount), "id": yoo.id},
     )
-    if was_live and order.status == Status.AWAITING_PAYMENT:
+    # A link for a total since edited (the new link not sent yet) does not pay the order:
+    # its amount is not the order's price.
+    if was_live and order.status == Status.AWAITING_PAYMENT and payment.amount == order.total:
         payment.applied_to_order = True
         payment.save(update_fields=["status", "paid_at", "error", "applied_to_order"])
         order_mark_paid(
@@ -673,10 +682,16 @@ def _succeeded(order: Order, payment: Payment, yoo: yookassa.YooPayment, *, via:
         )
         return
     payment.save(update_fields=["status", "paid_at", "error"])
-    reason = _(
-        "The payment arrived by a link no longer valid (the order is «%(status)s»): "
-        "refunded automatically."
-    ) % {"status": order.get_status_display()}
+    if was_live and order.status == Status.AWAITING_PAYMENT:
+        reason = _(
+            "The payment arrived by a link for %(amount)s, the order total is now %(total)s: "
+            "refunded automatically, send a new link."
+        ) % {"amount": _money(payment.amount), "total": _money(order.total)}
+    else:
+        reason = _(
+            "The payment arrived by a link no longer valid (the order is «%(status)s»): "
+            "refunded automatically."
+        ) % {"status": order.get_status_display()}
     _create_refunds(order, [(payment, payment.amount)], actor=None, reason=reason, via=via)
     _alert_team_leads(
         order,

@@ -392,8 +392,8 @@ def test_a_new_link_after_an_edit_cancels_the_old_payment_and_asks_for_the_new_t
     assert order.transitions.get().actor == manager
 
 
-def test_a_new_link_is_refused_when_the_old_one_was_paid_meanwhile(
-    awaiting, manager, yoo, enqueued
+def test_an_old_link_paid_meanwhile_for_the_old_total_is_refunded_and_a_new_link_goes_out(
+    awaiting, manager, yoo, enqueued, django_capture_on_commit_callbacks
 ):
     order = awaiting
     old = PaymentFactory(order=order)
@@ -401,13 +401,20 @@ def test_a_new_link_is_refused_when_the_old_one_was_paid_meanwhile(
     OrderItemFactory(order=order)
     order_recalculate_totals(order=order)
 
-    with pytest.raises(OrderError, match="уже оплатил"):
-        order_new_payment_link(order_id=order.pk, actor=manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        new = order_new_payment_link(order_id=order.pk, actor=manager)
 
     order.refresh_from_db()
-    assert order.status == Status.PAID
-    assert order.payments.get() == old
-    assert enqueued == []
+    assert (order.status, order.payment_status) == (Status.AWAITING_PAYMENT, PaymentStatus.PENDING)
+    old.refresh_from_db()
+    assert (old.status, old.applied_to_order) == (Payment.Status.SUCCEEDED, False)
+    refund = Refund.objects.get()
+    assert (refund.payment, refund.amount) == (old, old.amount)
+    assert (new.amount, new.status) == (order.total, Payment.Status.CREATED)
+    assert enqueued == [
+        (tasks.send_refund_task, {"refund_id": refund.pk}),
+        (tasks.create_payment_and_send_link_task, {"payment_id": new.pk}),
+    ]
 
 
 def test_a_new_link_for_an_unchanged_total_is_refused(awaiting, manager, yoo):

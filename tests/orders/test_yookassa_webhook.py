@@ -21,12 +21,13 @@ from integrations.yookassa.client import YooRefund
 from orders import tasks
 from orders.demo_automation import TEMPLATES
 from orders.models import Order, Payment, PaymentStatus, Refund, Status
-from orders.services import order_cancel, order_send_payment_link
+from orders.services import order_cancel, order_recalculate_totals, order_send_payment_link
 from tests.factories import (
     ContactFactory,
     FakeYooKassa,
     MessageTemplateFactory,
     OrderFactory,
+    OrderItemFactory,
     PaymentFactory,
     RefundFactory,
     RefusalReasonFactory,
@@ -238,6 +239,33 @@ def test_money_for_an_order_cancelled_meanwhile_is_refunded_and_the_team_lead_al
     order = awaiting.order
     order.refresh_from_db()
     assert order.status == Status.CANCELLED
+    assert Notification.objects.get(user=team_lead).level == Notification.Level.ALERT
+
+
+def test_a_link_for_a_total_since_edited_does_not_make_the_order_paid(
+    client, awaiting, yoo, team_lead, django_capture_on_commit_callbacks, monkeypatch
+):
+    # The manager added an item (total 1000 → 1500) and has not sent the new link yet; the
+    # customer pays the old link: 1000 ₽ is not the order's price, it is refunded.
+    refunds = []
+    monkeypatch.setattr(tasks.send_refund_task, "delay", lambda **kw: refunds.append(kw))
+    order = awaiting.order
+    OrderItemFactory(order=order, price=Decimal("500.00"))
+    order_recalculate_totals(order=order)
+    yoo.pay(awaiting.provider_payment_id)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _notify(client, "payment.succeeded", awaiting.provider_payment_id)
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (Status.AWAITING_PAYMENT, PaymentStatus.PENDING)
+    awaiting.refresh_from_db()
+    assert (awaiting.status, awaiting.applied_to_order) == (Payment.Status.SUCCEEDED, False)
+    refund = Refund.objects.get()
+    assert (refund.payment, refund.amount) == (awaiting, Decimal("1000.00"))
+    assert refunds == [{"refund_id": refund.pk}]
+    assert "mark_paid" not in _history(order)
     assert Notification.objects.get(user=team_lead).level == Notification.Level.ALERT
 
 
