@@ -18,6 +18,10 @@ from .payments import payment_sync, refund_sync
 
 logger = logging.getLogger(__name__)
 
+#: YooKassa's answers to re-fetching the object that mean the notification is not about one
+#: of its objects (404 not_found; 400 for an id that is not one): acknowledged and dropped.
+NOT_THEIRS = frozenset({400, 404})
+
 
 def client_ip(request: HttpRequest) -> str:
     """The address the notification came from.
@@ -51,9 +55,10 @@ def yookassa_webhook(request: HttpRequest) -> HttpResponse:
     YooKassa repeats a notification until it gets HTTP 200, for 24 hours.
 
     Answers 200 once handled, also for an object that is not ours (repeating will not make
-    it ours); 400 for a body that is not a notification; 403 when the sender's address is
-    not YooKassa's (only with settings.YOOKASSA_CHECK_IP); 503 when YooKassa cannot be asked
-    right now, so that it notifies again later. Not atomic as a request: no transaction may
+    it ours, or YooKassa does not know it); 400 for a body that is not a notification; 403
+    when the sender's address is not YooKassa's (only with settings.YOOKASSA_CHECK_IP); 503
+    when YooKassa cannot be asked right now or refuses our credentials, or its answer cannot
+    be read, so that it notifies again later. Not atomic as a request: no transaction may
     stay open while YooKassa is asked; the services open their own.
     """
     if settings.YOOKASSA_CHECK_IP and not yookassa.is_yookassa_address(client_ip(request)):
@@ -75,9 +80,16 @@ def yookassa_webhook(request: HttpRequest) -> HttpResponse:
         )
         return HttpResponse("try later", status=503, content_type="text/plain")
     except PermanentError as exc:
-        # YooKassa does not know its own object: a forged or a foreign notification.
-        logger.warning("yookassa %s %s: %s", notification.event, notification.object_id, exc)
-        return HttpResponse("ok", content_type="text/plain")
+        if isinstance(exc, yookassa.YooKassaError) and exc.status_code in NOT_THEIRS:
+            # YooKassa does not know its own object: a forged or a foreign notification.
+            logger.warning("yookassa %s %s: %s", notification.event, notification.object_id, exc)
+            return HttpResponse("ok", content_type="text/plain")
+        # Our credentials refused (401/403), or an answer we cannot read: the notification
+        # may well be real. Not acknowledged, so that YooKassa repeats it once fixed.
+        logger.error(
+            "yookassa %s %s: cannot check it: %s", notification.event, notification.object_id, exc
+        )
+        return HttpResponse("try later", status=503, content_type="text/plain")
     if found is None:
         # Only YooKassa's ids: no customer data in the logs.
         logger.info(

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from automation.models import Notification
 from contacts.models import Message
-from integrations.errors import TransientError
-from integrations.yookassa.client import YooRefund
+from integrations.errors import PermanentError, TransientError
+from integrations.yookassa.client import YooKassaError, YooRefund
 from orders import tasks
 from orders.demo_automation import TEMPLATES
 from orders.models import Order, Payment, PaymentStatus, Refund, Status
@@ -277,6 +277,37 @@ def test_yookassa_unreachable_answers_503_so_that_it_notifies_again(client, awai
     assert response.status_code == 503
     awaiting.order.refresh_from_db()
     assert awaiting.order.status == Status.AWAITING_PAYMENT
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        YooKassaError("bad credentials", status_code=401, code="invalid_credentials"),
+        YooKassaError("forbidden", status_code=403, code="forbidden"),
+        PermanentError("yookassa: unreadable payment (KeyError: 'amount')"),
+    ],
+)
+def test_a_notification_we_could_not_check_is_not_acknowledged(
+    client, awaiting, yoo, caplog, error
+):
+    # Our credentials or YooKassa's answer are at fault, not the notification: a 200 would
+    # make YooKassa stop repeating a payment we never recorded.
+    yoo.pay(awaiting.provider_payment_id)
+    yoo.errors["get_payment"] = [error]
+
+    with caplog.at_level(logging.ERROR, logger="orders.webhooks"):
+        response = _notify(client, "payment.succeeded", awaiting.provider_payment_id)
+
+    assert response.status_code == 503
+    assert awaiting.provider_payment_id in caplog.text
+    awaiting.order.refresh_from_db()
+    assert awaiting.order.status == Status.AWAITING_PAYMENT
+
+    response = _notify(client, "payment.succeeded", awaiting.provider_payment_id)  # repeated
+
+    assert response.status_code == 200
+    awaiting.order.refresh_from_db()
+    assert awaiting.order.status == Status.PAID
 
 
 @pytest.mark.parametrize(
