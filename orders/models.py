@@ -269,8 +269,12 @@ class Order(StagedModel, CustomerTerms):
 
     @property
     def payment_link(self) -> str:
+        """The live link, if it is for the order's total: one for a total since edited would
+        be refunded when paid (orders.payments), so none until the new link."""
         payment = self.live_payment
-        return payment.confirmation_url if payment is not None else ""
+        if payment is None or payment.amount != self.total:
+            return ""
+        return payment.confirmation_url
 
     def message_context(self) -> dict[str, object]:
         """Values of the message template placeholders (contacts.MessageTemplate)."""

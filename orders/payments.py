@@ -400,9 +400,9 @@ def _send_link(
     """Text the live payment's link to the customer, once per (payment, send number).
 
     The message key is "payment-link-<payment>-<n>", n = 0 for the first send and the resend
-    counter after, so a retried worker never texts twice. A first send that cannot reach the
-    customer records the error and tells the manager; a resend raises it (ContactError,
-    OrderError) to the person who asked.
+    counter after, so a retried worker never texts twice. A link no longer for the order's
+    total is not texted. A first send that cannot reach the customer records the error and
+    tells the manager; a resend raises it (ContactError, OrderError) to the person who asked.
     """
     with transaction.atomic():
         order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
@@ -417,6 +417,15 @@ def _send_link(
             return payment
         number = payment.resent_count + 1 if resend else 0
         try:
+            if payment.amount != order.total:
+                # Edited while YooKassa created it: paying it would be refunded.
+                raise OrderError(
+                    _(
+                        "The order total changed to %(total)s before the payment for "
+                        "%(amount)s was created: send a new link."
+                    )
+                    % {"total": _money(order.total), "amount": _money(payment.amount)}
+                )
             message = message_send_template(
                 contact=_customer_contact(order),
                 template_code=PAYMENT_LINK_TEMPLATE,

@@ -274,6 +274,31 @@ def test_the_worker_does_not_charge_an_old_total_after_the_order_was_edited(
     assert "отправьте новую ссылку" in payment.error
 
 
+def test_a_link_created_while_the_order_was_edited_is_not_texted(
+    order, manager, yoo, link_template, enqueued, django_capture_on_commit_callbacks, monkeypatch
+):
+    # The manager adds an item while the worker waits for YooKassa: the link it gets back is
+    # for the old total, and its payment would be refunded.
+    from integrations.yookassa import client
+
+    payment = _send(order, manager, django_capture_on_commit_callbacks)
+
+    def create_while_edited(**kwargs):
+        OrderItemFactory(order=order)
+        order_recalculate_totals(order=order)
+        return yoo.create_payment(**kwargs)
+
+    monkeypatch.setattr(client, "create_payment", create_while_edited)
+
+    enqueued.run()
+
+    assert not Message.objects.exists()
+    payment.refresh_from_db()
+    assert (payment.status, payment.sent_at) == (Payment.Status.PENDING, None)
+    assert "отправьте новую ссылку" in payment.error
+    assert Notification.objects.filter(user=manager).exists()
+
+
 def test_a_link_that_cannot_reach_the_customer_is_recorded_and_the_manager_told(
     order, manager, yoo, enqueued, django_capture_on_commit_callbacks
 ):
@@ -294,6 +319,17 @@ def test_the_message_placeholder_carries_the_live_payment_link(order):
     assert order.message_context()["payment_link"] == payment.confirmation_url
 
     Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.CANCELED)
+    assert order.message_context()["payment_link"] == ""
+
+
+def test_the_message_placeholder_has_no_link_for_a_total_since_edited(order):
+    # A reminder says «order … for {total} awaits payment. {payment_link}»: the old link
+    # would take the old total, and that payment is refunded. Until the new link: none.
+    PaymentFactory(order=order)
+    OrderItemFactory(order=order, price=Decimal("500.00"))
+    order_recalculate_totals(order=order)
+    order.refresh_from_db()
+
     assert order.message_context()["payment_link"] == ""
 
 
