@@ -157,3 +157,7 @@ class StockShortage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}: {self.details[:60]}"
+
+
+# The 1C exchange's own state lives next to its code.
+from .onec.models import ExchangeLog, OnecOrder  # noqa: E402, F401

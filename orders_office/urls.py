@@ -26,6 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/", include("contacts.webhook_urls")),
     path("webhooks/yookassa/", include("orders.webhook_urls")),
+    path("1c/", include("fulfillment.onec.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:
