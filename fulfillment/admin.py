@@ -296,3 +296,6 @@ class AssemblyDocumentInline(admin.TabularInline):
 
 
 register_order_inline(AssemblyDocumentInline)
+
+
+from .onec import admin as onec_admin  # noqa: E402, F401  the 1C exchange's admin

@@ -63,6 +63,8 @@ _OWN_TASKS = [
 _CONVERSATIONS = ["contacts.view_message", "contacts.view_messagetemplate"]
 #: Assembly documents are read-only pages: the order's transitions change them.
 _ASSEMBLY_DOCUMENTS = ["fulfillment.view_assemblydocument", "fulfillment.view_assemblyline"]
+#: What 1C said about an order (its number there, posted...), on the order page.
+_ORDER_IN_1C = ["fulfillment.view_onecorder"]
 
 #: Role → permissions ("app_label.codename"). Migrations apply this; change both together
 #: (tests/orders/test_roles.py fails until a migration follows a change here).
@@ -85,6 +87,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_OWN_TASKS,
         *_CONVERSATIONS,
         *_ASSEMBLY_DOCUMENTS,
+        *_ORDER_IN_1C,
     ],
     WAREHOUSE: [
         *_VIEW_CATALOG,
@@ -117,6 +120,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_OWN_TASKS,
         *_CONVERSATIONS,
         *_ASSEMBLY_DOCUMENTS,
+        *_ORDER_IN_1C,
+        "fulfillment.view_exchangelog",
         *(
             f"{app}.{action}_{model}"
             for app, model in (

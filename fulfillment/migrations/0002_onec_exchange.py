@@ -5,52 +5,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fulfillment', '0001_assembly_documents'),
-        ('orders', '0006_assembly_roles'),
+        ("fulfillment", "0001_assembly_documents"),
+        ("orders", "0006_assembly_roles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExchangeLog',
+            name="ExchangeLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('catalog_import', 'Catalogue import'), ('sale_query', 'Orders given to 1C'), ('sale_file', 'Order changes from 1C')], max_length=16, verbose_name='kind')),
-                ('session', models.CharField(db_index=True, max_length=64, verbose_name='session')),
-                ('filename', models.CharField(blank=True, max_length=255, verbose_name='file')),
-                ('status', models.CharField(choices=[('running', 'Running'), ('success', 'Done'), ('failure', 'Failed')], default='running', max_length=16, verbose_name='status')),
-                ('counts', models.JSONField(blank=True, default=dict, verbose_name='counts')),
-                ('warnings', models.TextField(blank=True, verbose_name='warnings')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('cursor', models.DateTimeField(blank=True, null=True, verbose_name='changes up to')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed by 1C')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("catalog_import", "Catalogue import"),
+                            ("sale_query", "Orders given to 1C"),
+                            ("sale_file", "Order changes from 1C"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("session", models.CharField(db_index=True, max_length=64, verbose_name="session")),
+                ("filename", models.CharField(blank=True, max_length=255, verbose_name="file")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("success", "Done"),
+                            ("failure", "Failed"),
+                        ],
+                        default="running",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("counts", models.JSONField(blank=True, default=dict, verbose_name="counts")),
+                ("warnings", models.TextField(blank=True, verbose_name="warnings")),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="started")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished"),
+                ),
+                (
+                    "cursor",
+                    models.DateTimeField(blank=True, null=True, verbose_name="changes up to"),
+                ),
+                (
+                    "confirmed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed by 1C"),
+                ),
             ],
             options={
-                'verbose_name': '1C exchange log entry',
-                'verbose_name_plural': '1C exchange log',
-                'ordering': ['-started_at', '-pk'],
-                'indexes': [models.Index(condition=models.Q(('confirmed_at__isnull', False), ('kind', 'sale_query')), fields=['-cursor'], name='exchangelog_confirmed_cursor')],
+                "verbose_name": "1C exchange log entry",
+                "verbose_name_plural": "1C exchange log",
+                "ordering": ["-started_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("confirmed_at__isnull", False), ("kind", "sale_query")),
+                        fields=["-cursor"],
+                        name="exchangelog_confirmed_cursor",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OnecOrder',
+            name="OnecOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(blank=True, max_length=64, verbose_name='number in 1C')),
-                ('date', models.CharField(blank=True, max_length=32, verbose_name='date in 1C')),
-                ('posted', models.BooleanField(default=False, verbose_name='posted in 1C')),
-                ('deletion_mark', models.BooleanField(default=False, verbose_name='marked for deletion in 1C')),
-                ('status', models.CharField(blank=True, max_length=200, verbose_name='status in 1C')),
-                ('paid_on', models.CharField(blank=True, max_length=32, verbose_name='paid in 1C on')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='onec', to='orders.order', verbose_name='order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(blank=True, max_length=64, verbose_name="number in 1C"),
+                ),
+                ("date", models.CharField(blank=True, max_length=32, verbose_name="date in 1C")),
+                ("posted", models.BooleanField(default=False, verbose_name="posted in 1C")),
+                (
+                    "deletion_mark",
+                    models.BooleanField(default=False, verbose_name="marked for deletion in 1C"),
+                ),
+                (
+                    "status",
+                    models.CharField(blank=True, max_length=200, verbose_name="status in 1C"),
+                ),
+                (
+                    "paid_on",
+                    models.CharField(blank=True, max_length=32, verbose_name="paid in 1C on"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="onec",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order in 1C',
-                'verbose_name_plural': 'orders in 1C',
+                "verbose_name": "order in 1C",
+                "verbose_name_plural": "orders in 1C",
             },
         ),
     ]
