@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .demo_assembly import align_demo_assembly_documents
+from .onec.demo import seed_onec_demo
 
 Log = Callable[[str], None]
 
 #: The steps run in this order after orders.demo.seed_demo.
-DEMO_STEPS: list[Callable[[Log], None]] = [align_demo_assembly_documents]
+DEMO_STEPS: list[Callable[[Log], None]] = [align_demo_assembly_documents, seed_onec_demo]
