@@ -125,6 +125,9 @@ def _catalog_import(session: str, filename: str) -> HttpResponse:
     except ExchangeError as error:
         _finish(log, status=ExchangeLog.Status.FAILURE, error=str(error))
         return _failure(str(error))
+    except Exception as error:  # a bug: the log must not stay «running»; the error page follows
+        _finish(log, status=ExchangeLog.Status.FAILURE, error=repr(error))
+        raise
     _finish(log, status=ExchangeLog.Status.SUCCESS, counts=result.counts, warnings=result.warnings)
     return _text("success")
 
@@ -144,6 +147,9 @@ def _sale_file(session: str, filename: str) -> HttpResponse:
     except ChangesError as error:
         _finish(log, status=ExchangeLog.Status.FAILURE, error=str(error))
         return _failure(str(error))
+    except Exception as error:  # a bug: the log must not stay «running»; the error page follows
+        _finish(log, status=ExchangeLog.Status.FAILURE, error=repr(error))
+        raise
     _finish(log, status=ExchangeLog.Status.SUCCESS, counts=result.counts, warnings=result.warnings)
     return _text("success")
 
