@@ -83,7 +83,7 @@ class StockLevelInline(admin.TabularInline):
 class ProductAdmin(admin.ModelAdmin):
     list_display = ("sku", "name", "price", "vat_rate", "stock_total", "is_active", "needs_review")
     list_filter = ("is_active", "needs_review", "vat_rate")
-    search_fields = ("sku", "name")
+    search_fields = ("sku", "name", "external_id")
     inlines = [StockLevelInline]
     fieldsets = (
         (None, {"fields": ("sku", "name", "price", "vat_rate", "is_active", "needs_review")}),
@@ -91,8 +91,10 @@ class ProductAdmin(admin.ModelAdmin):
             _("Parcel"),
             {"fields": ("weight_grams", ("length_cm", "width_cm", "height_cm"))},
         ),
-        (_("Attributes"), {"fields": ("attributes", "external_id")}),
+        (_("Attributes"), {"fields": ("attributes",)}),
+        (_("1C"), {"fields": ("external_id", "onec_synced_at")}),
     )
+    readonly_fields = ("onec_synced_at",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_stock_total=Sum("stock_levels__quantity"))

@@ -144,6 +144,9 @@ class Product(models.Model):
         help_text=_('Such as {"size": "M", "colour": "black"}.'),
     )
     external_id = models.CharField(_("1C id"), max_length=64, blank=True, db_index=True)
+    onec_synced_at = models.DateTimeField(
+        _("last updated by 1C"), null=True, blank=True, editable=False
+    )
     is_active = models.BooleanField(_("on sale"), default=True)
     needs_review = models.BooleanField(
         _("needs review"),

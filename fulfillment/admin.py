@@ -298,3 +298,4 @@ class AssemblyDocumentInline(admin.TabularInline):
 register_order_inline(AssemblyDocumentInline)
 
 from . import admin_shipments  # noqa: E402,F401  (registers the shipment pages)
+from .onec import admin as onec_admin  # noqa: E402, F401  the 1C exchange's admin

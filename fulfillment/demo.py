@@ -8,8 +8,13 @@ from collections.abc import Callable
 from integrations.sandbox.demo import seed_cdek_sandbox
 
 from .demo_assembly import align_demo_assembly_documents
+from .onec.demo import seed_onec_demo
 
 Log = Callable[[str], None]
 
 #: The steps run in this order after orders.demo.seed_demo.
-DEMO_STEPS: list[Callable[[Log], None]] = [align_demo_assembly_documents, seed_cdek_sandbox]
+DEMO_STEPS: list[Callable[[Log], None]] = [
+    align_demo_assembly_documents,
+    seed_cdek_sandbox,
+    seed_onec_demo,
+]

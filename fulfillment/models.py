@@ -159,4 +159,6 @@ class StockShortage(models.Model):
         return f"{self.order}: {self.details[:60]}"
 
 
+# The 1C exchange's own state lives next to its code.
+from .onec.models import ExchangeLog, OnecOrder  # noqa: E402, F401
 from .shipment_models import CarrierStatusMapping, Shipment, ShipmentEvent  # noqa: E402,F401

@@ -69,6 +69,8 @@ _SHIPMENTS = [
     "fulfillment.view_shipmentevent",
     "fulfillment.retry_shipment",
 ]
+#: What 1C said about an order (its number there, posted...), on the order page.
+_ORDER_IN_1C = ["fulfillment.view_onecorder"]
 
 #: Role → permissions ("app_label.codename"). Migrations apply this; change both together
 #: (tests/orders/test_roles.py fails until a migration follows a change here).
@@ -92,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CONVERSATIONS,
         *_ASSEMBLY_DOCUMENTS,
         *_SHIPMENTS,
+        *_ORDER_IN_1C,
     ],
     WAREHOUSE: [
         *_VIEW_CATALOG,
@@ -129,6 +132,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fulfillment.view_carrierstatusmapping",
         "fulfillment.change_carrierstatusmapping",
         "fulfillment.add_carrierstatusmapping",
+        *_ORDER_IN_1C,
+        "fulfillment.view_exchangelog",
         *(
             f"{app}.{action}_{model}"
             for app, model in (

@@ -275,5 +275,19 @@ ORDER_RETURN_PERIOD_DAYS = env.int("ORDER_RETURN_PERIOD_DAYS", default=7)
 # How long the warehouse has to assemble an order once it starts: minutes of the store's
 # working time (its hours and the production calendar). 0: assembly documents have no due time.
 ASSEMBLY_DUE_WORKING_MINUTES = env.int("ASSEMBLY_DUE_WORKING_MINUTES", default=120)
+# --- 1C exchange (CommerceML 2 «обмен с сайтом», docs/onec-exchange.md) ------------------------
+# 1C logs in to /1c/exchange with these (HTTP Basic); either empty: the exchange is disabled.
+ONEC_EXCHANGE_USER = env("ONEC_EXCHANGE_USER", default="")
+ONEC_EXCHANGE_PASSWORD = env("ONEC_EXCHANGE_PASSWORD", default="")
+# Where the uploaded files are kept, one folder per exchange session.
+ONEC_EXCHANGE_DIR = env.path("ONEC_EXCHANGE_DIR", default=VAR_DIR / "onec")
+# Bytes per uploaded piece (1C splits larger files); announced in the answer to mode=init.
+ONEC_FILE_LIMIT = env.int("ONEC_FILE_LIMIT", default=5 * 1024 * 1024)
+# Price type (its name or its 1C id) that sets Product.price; empty: «Розничная», else the first.
+ONEC_PRICE_TYPE = env("ONEC_PRICE_TYPE", default="")
+# Encoding of the orders XML given to 1C and of the text answers: windows-1251 like 1C-Bitrix,
+# or utf-8.
+ONEC_EXCHANGE_ENCODING = env("ONEC_EXCHANGE_ENCODING", default="windows-1251")
+
 # Region used to read phone numbers written without a country code ("8 999 …").
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="RU")

@@ -27,6 +27,7 @@ urlpatterns = [
     path("webhooks/", include("contacts.webhook_urls")),
     path("webhooks/yookassa/", include("orders.webhook_urls")),
     path("webhooks/cdek/", include("fulfillment.webhook_urls")),
+    path("1c/", include("fulfillment.onec.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -32,6 +32,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("fulfillment", "0002_shipments")]
+    dependencies = [("fulfillment", "0003_shipments")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -1,22 +1,14 @@
-"""Let every role read the shipments and send a refused one to CDEK again; the team lead edits
-the CDEK status mapping (issue «Fulfillment»). A frozen copy, like 0002."""
+"""Let managers and the team lead see what 1C said about an order, and the team lead read the
+1C exchange log (issue «Fulfillment», the 1C exchange). A frozen copy, like 0002."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-SHIPMENTS = [
-    "fulfillment.view_shipment",
-    "fulfillment.view_shipmentevent",
-    "fulfillment.retry_shipment",
-]
 GRANTED = {
-    "Менеджер": SHIPMENTS,
-    "Кладовщик": SHIPMENTS,
+    "Менеджер": ["fulfillment.view_onecorder"],
     "Руководитель отдела продаж": [
-        *SHIPMENTS,
-        "fulfillment.view_carrierstatusmapping",
-        "fulfillment.change_carrierstatusmapping",
-        "fulfillment.add_carrierstatusmapping",
+        "fulfillment.view_exchangelog",
+        "fulfillment.view_onecorder",
     ],
 }
 
@@ -54,7 +46,7 @@ def revoke(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("orders", "0006_assembly_roles"),
-        ("fulfillment", "0003_carrier_status_mapping"),
+        ("fulfillment", "0002_onec_exchange"),
     ]
 
     operations = [migrations.RunPython(grant, revoke)]

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("automation", "0002_time_limits_triggers_tasks_notifications"),
         ("catalog", "0002_store_working_hours"),
-        ("fulfillment", "0001_assembly_documents"),
+        ("fulfillment", "0002_onec_exchange"),
         ("orders", "0006_assembly_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
