@@ -156,7 +156,7 @@ def test_a_price_type_missing_from_the_file_refuses_it(tmp_path, main, settings)
     [
         (
             '<Предложение><Ид>p2</Ид><Склад ИдСклада="x" КоличествоНаСкладе="-1"/></Предложение>',
-            "Negative stock",
+            "Отрицательный остаток",
         ),
         ("<Предложение><Ид>p2</Ид><Количество>1", "Malformed XML"),
     ],

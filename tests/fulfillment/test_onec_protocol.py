@@ -136,7 +136,7 @@ def test_a_broken_file_answers_failure_with_the_reason_and_changes_nothing(clien
     response = client.get(URL, {"type": "catalog", "mode": "import", "filename": "offers.xml"})
 
     assert lines(response)[0] == "failure"
-    assert "Negative stock -5" in lines(response)[1]
+    assert "Отрицательный остаток -5" in lines(response)[1]
     assert not StockLevel.objects.exists()
     assert Product.objects.filter(price=100).count() == 0
     log = ExchangeLog.objects.get(filename="offers.xml")
@@ -149,7 +149,7 @@ def test_importing_a_file_never_uploaded_fails(client):
 
     response = client.get(URL, {"type": "catalog", "mode": "import", "filename": "offers.xml"})
 
-    assert lines(response) == ["failure", "File not found: offers.xml"]
+    assert lines(response) == ["failure", "Файл не найден: offers.xml"]
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "a/../../b.xml", ""])
