@@ -86,9 +86,9 @@ class ShipmentEventInline(admin.TabularInline):
 @admin.register(Shipment)
 class ShipmentAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = (
+        "kind",
         "order_link",
         "store",
-        "kind",
         "status_display",
         "cdek_number",
         "carrier_display",
@@ -107,7 +107,7 @@ class ShipmentAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         ("address", "pickup_point_code", "cash_on_delivery"),
         ("window_start", "window_end", "courier_name", "courier_phone", "handover_display"),
         ("tariff_code", "cdek_uuid", "cdek_number", "attempts"),
-        ("carrier_display", "expected_order_status", "checked_at"),
+        ("carrier_display", "expected_display", "checked_at"),
         "error",
         ("created_by", "created_at", "updated_at"),
     )
@@ -188,6 +188,12 @@ class ShipmentAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("carrier status"), ordering="carrier_status_at")
     def carrier_display(self, obj: Shipment) -> str:
         return carrier_status_text(obj)
+
+    @admin.display(description=_("order status expected"))
+    def expected_display(self, obj: Shipment) -> str:
+        if not obj.expected_order_status:
+            return "—"
+        return str(Order.Status(obj.expected_order_status).label)
 
     @admin.display(description=_("handover document"))
     def handover_display(self, obj: Shipment) -> str:

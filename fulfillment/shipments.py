@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from automation.exceptions import TransitionError
 from automation.models import ChecklistItem, Task, Via
 from automation.notify import notify
+from automation.transitions import transition_label
 from deals.choices import DeliveryMethod, PaymentMethod
 from integrations.cdek import client as cdek
 from integrations.errors import DeliveryUnknown, PermanentError, TransientError
@@ -429,7 +430,7 @@ def _run_mapped(order: Order, action: str, *, via: str, result: SyncResult) -> s
         # A late or repeated status: the order is already past it. Recorded, not an error.
         return str(exc)[:300]
     result.transitions.append(action)
-    return action
+    return transition_label(Order, action)
 
 
 def shipments_due_for_poll(*, batch: int) -> list[int]:

@@ -64,6 +64,17 @@ def main() -> None:
         shot("notifications", "/admin/automation/notification/")
         shot("triggers", "/admin/automation/trigger/")
         shot("sandbox-outbox", "/sandbox/")
+        shot("assembly-documents", "/admin/fulfillment/assemblydocument/")
+        shot("shipments", "/admin/fulfillment/shipment/?kind__exact=cdek&o=-6")
+        shot("onec-exchange-log", "/admin/fulfillment/exchangelog/")
+        # A CDEK order the sandbox has been moving: its shipment and carrier statuses.
+        page.goto(f"{args.base_url}/admin/fulfillment/shipment/?kind__exact=cdek&o=-6")
+        link = page.query_selector("#result_list tbody tr:first-child th a")
+        if link is not None:
+            page.goto(f"{args.base_url}{link.get_attribute('href')}")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(OUT / "shipment-cdek.png"), full_page=True)
+            print("docs/screenshots/shipment-cdek.png")
         browser.close()
 
 

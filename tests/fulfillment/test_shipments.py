@@ -347,7 +347,7 @@ def test_a_late_status_never_moves_the_order_back(
     assert order.status == Status.ISSUED
     event = ShipmentEvent.objects.get(shipment=shipment, code="ACCEPTED_AT_PICK_UP_POINT")
     assert event.outcome  # why nothing ran
-    assert event.outcome != "arrive_at_pickup_point"
+    assert event.outcome != "Прибыл в пункт выдачи"
 
 
 def test_not_delivered_sends_the_order_back_and_the_mapping_is_editable(
