@@ -40,6 +40,7 @@ from integrations.errors import DeliveryUnknown, PermanentError, TransientError
 from orders.history import order_log_event, register_events
 from orders.hooks import TransitionContext, on_transition
 from orders.models import Order, PaymentStatus, Status
+from orders.payments import spread_kopecks
 from orders.services import ORDER_TRANSITION_SERVICES
 
 from .shipment_models import CarrierStatusMapping, Shipment, ShipmentEvent
@@ -244,6 +245,8 @@ def _payload(shipment: Shipment) -> dict[str, Any]:
     order = shipment.order
     customer = order.company or order.contact
     contact = order.contact
+    lines = list(order.items.select_related("product"))
+    collect = _cash_per_unit(order, lines) if shipment.cash_on_delivery else None
     items = [
         cdek.CdekItem(
             name=item.name,
@@ -251,9 +254,9 @@ def _payload(shipment: Shipment) -> dict[str, Any]:
             cost=item.price,
             weight=max(item.product.weight_grams, 100),
             amount=item.quantity,
-            payment=item.price if shipment.cash_on_delivery else Decimal(0),
+            payment=collect[0][i] if collect else Decimal(0),
         )
-        for item in order.items.select_related("product")
+        for i, item in enumerate(lines)
     ]
     package = cdek.CdekPackage(
         number=f"{order.number}-1",
@@ -271,8 +274,23 @@ def _payload(shipment: Shipment) -> dict[str, Any]:
         to_location=None if shipment.pickup_point_code else {"address": shipment.address},
         shipment_point=settings.CDEK_SHIPMENT_POINT,
         comment=order.comment[:255],
-        delivery_recipient_cost=order.delivery_cost if shipment.cash_on_delivery else None,
+        delivery_recipient_cost=collect[1] if collect else None,
     )
+
+
+def _cash_per_unit(order: Order, lines: list) -> tuple[list[Decimal], Decimal]:
+    """What CDEK collects per unit of each line, and as the delivery charge, so that the two
+    add up to the order total to the kopeck: the order discount is spread over the lines in
+    proportion (as on the payment receipt); kopecks a line's units cannot share evenly are
+    added to the delivery charge rather than overcharging a unit."""
+    cents = [round(line.total * 100) for line in lines]
+    discounts = spread_kopecks(min(round(order.discount_amount * 100), sum(cents)), cents)
+    per_unit, leftover = [], 0
+    for line, amount, discount in zip(lines, cents, discounts, strict=True):
+        unit, rest = divmod(amount - discount, line.quantity)
+        per_unit.append(Decimal(unit).scaleb(-2))
+        leftover += rest
+    return per_unit, order.delivery_cost + Decimal(leftover).scaleb(-2)
 
 
 def _registered(shipment: Shipment, found: cdek.CdekOrder, *, via: str) -> Shipment:

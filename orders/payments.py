@@ -121,7 +121,7 @@ def receipt_items(order: Order) -> list[yookassa.ReceiptItem]:
     """
     lines = list(order.items.select_related("product"))
     amounts = [_cents(line.total) for line in lines]
-    discounts = _spread(min(_cents(order.discount_amount), sum(amounts)), amounts)
+    discounts = spread_kopecks(min(_cents(order.discount_amount), sum(amounts)), amounts)
     items: list[yookassa.ReceiptItem] = []
     for line, amount, discount in zip(lines, amounts, discounts, strict=True):
         net, quantity = amount - discount, line.quantity
@@ -154,7 +154,7 @@ def _cents(value: Decimal) -> int:
     return int((value / CENT).to_integral_value())
 
 
-def _spread(total: int, weights: list[int]) -> list[int]:
+def spread_kopecks(total: int, weights: list[int]) -> list[int]:
     """`total` kopecks in proportion to `weights`, largest remainders first; never more than a
     weight (the total never exceeds their sum)."""
     whole = sum(weights)

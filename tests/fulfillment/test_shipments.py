@@ -490,3 +490,38 @@ def test_a_manager_of_another_store_does_not_see_the_shipment(
     assert client.get(url).status_code in (302, 404)
     listing = client.get(reverse("admin:fulfillment_shipment_changelist")).content.decode()
     assert str(shipment.order.number) not in listing
+
+
+def test_cash_on_delivery_with_a_discount_adds_up_to_the_order_total(
+    store_a, manager, mocked, django_capture_on_commit_callbacks
+):
+    from orders.models import OrderItem
+    from orders.services import order_recalculate_totals
+    from tests.factories import ProductFactory
+
+    order = cdek_order_ready(
+        store_a,
+        items=0,
+        payment_method=PaymentMethod.CASH_ON_DELIVERY,
+        discount_amount=Decimal("100.00"),
+        delivery_cost=Decimal("350.00"),
+    )
+    OrderItem.objects.create(
+        order=order, product=ProductFactory(), price=Decimal("1000.00"), quantity=3
+    )
+    OrderItem.objects.create(
+        order=order, product=ProductFactory(), price=Decimal("333.33"), quantity=1
+    )
+    order_recalculate_totals(order=order)
+    order.refresh_from_db()
+    shipment = handed(order, manager, django_capture_on_commit_callbacks)
+    create = mocked.post(f"{CDEK}/orders", status=202, json=cdek_order(state="ACCEPTED"))
+    with django_capture_on_commit_callbacks(execute=False):
+        shipment_send_to_cdek(shipment_id=shipment.pk)
+
+    body = json.loads(create.calls[0].request.body)
+    items = body["packages"][0]["items"]
+    collected = sum(Decimal(str(i["payment"]["value"])) * i["amount"] for i in items)
+    collected += Decimal(str(body["delivery_recipient_cost"]["value"]))
+    assert collected == order.total == Decimal("3583.33")
+    assert all(Decimal(str(i["payment"]["value"])) <= Decimal(str(i["cost"])) for i in items)
