@@ -40,7 +40,7 @@ from integrations.errors import DeliveryUnknown, PermanentError, TransientError
 from orders.history import order_log_event, register_events
 from orders.hooks import TransitionContext, on_transition
 from orders.models import Order, PaymentStatus, Status
-from orders.payments import spread_kopecks
+from orders.payments import net_line_cents
 from orders.services import ORDER_TRANSITION_SERVICES
 
 from .shipment_models import CarrierStatusMapping, Shipment, ShipmentEvent
@@ -283,11 +283,9 @@ def _cash_per_unit(order: Order, lines: list) -> tuple[list[Decimal], Decimal]:
     add up to the order total to the kopeck: the order discount is spread over the lines in
     proportion (as on the payment receipt); kopecks a line's units cannot share evenly are
     added to the delivery charge rather than overcharging a unit."""
-    cents = [round(line.total * 100) for line in lines]
-    discounts = spread_kopecks(min(round(order.discount_amount * 100), sum(cents)), cents)
     per_unit, leftover = [], 0
-    for line, amount, discount in zip(lines, cents, discounts, strict=True):
-        unit, rest = divmod(amount - discount, line.quantity)
+    for line, net in net_line_cents(order, lines):
+        unit, rest = divmod(net, line.quantity)
         per_unit.append(Decimal(unit).scaleb(-2))
         leftover += rest
     return per_unit, order.delivery_cost + Decimal(leftover).scaleb(-2)

@@ -521,3 +521,6 @@ def register_order_inline(inline: type[InlineModelAdmin]) -> type[InlineModelAdm
     if inline not in OrderAdmin.extra_inlines:
         OrderAdmin.extra_inlines.append(inline)
     return inline
+
+
+from . import admin_returns  # noqa: E402,F401  (registers the returns pages)

@@ -27,6 +27,12 @@ from deals.models import Deal, DealTransition, RefusalReason
 from deals.services import ItemSpec, deal_create, deal_lose, deal_take_into_work
 
 from .demo_automation import restamp_demo_deadlines, seed_automation
+from .demo_returns import (
+    backdate_returns,
+    demo_complete_return,
+    demo_inspect_return,
+    demo_request_return,
+)
 from .exceptions import OrderError
 from .models import Order, OrderTransition, Status
 from .roles import MANAGER, TEAM_LEAD, WAREHOUSE
@@ -470,6 +476,12 @@ def _demo_deal(rng, index, external_id, target, stores, staff, warehouses, produ
                 reason = not_picked_up_reason()
                 order_transition(order_id=order.pk, name=name, actor=actor, via=via,
                                  reason=reason.name, kwargs={"reason": reason})  # fmt: skip
+            elif name == "request_return":
+                demo_request_return(rng, order, actor, via=via)
+                if target == Status.RETURN_REQUESTED:
+                    demo_inspect_return(rng, order, staff["sklad"])
+            elif name == "complete_return":
+                demo_complete_return(rng, order, actor, via=via)
             elif name in _NO_MONEY_MOVES:
                 order_transition(order_id=order.pk, name=name, actor=actor, via=via)
             elif name == "start_assembly":
@@ -516,3 +528,4 @@ def _backdate(deal: Deal, order: Order | None, created_at, rng: random.Random) -
             if getattr(order, field):
                 updates[field] = last_order
         Order.objects.filter(pk=order.pk).update(**updates)
+        backdate_returns(order)

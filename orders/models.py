@@ -441,7 +441,7 @@ class Order(StagedModel, CustomerTerms):
         target=Status.RETURN_REQUESTED,
         conditions=[within_return_period],
         permission="orders.request_return_order",
-        custom={"label": _("Register a return request")},
+        custom={"label": _("Register a return"), "form": "orders.forms.RequestReturnForm"},
     )
     def request_return(self) -> None:
         self.closed_at = None
@@ -461,7 +461,7 @@ class Order(StagedModel, CustomerTerms):
         source=Status.RETURN_REQUESTED,
         target=Status.ISSUED,
         permission="orders.reject_return_order",
-        custom={"label": _("Reject return")},
+        custom={"label": _("Reject return"), "form": "orders.forms.RejectReturnForm"},
     )
     def reject_return(self) -> None:
         self.closed_at = timezone.now()
@@ -542,6 +542,7 @@ class OrderTransition(TransitionLog):
         verbose_name_plural = _("order status changes")
 
 
-# Payments and refunds live in their own module; importing them here registers them with the
-# app and lets callers write `from orders.models import Payment`.
+# Payments, refunds and returns live in their own modules; importing them here registers them
+# with the app and lets callers write `from orders.models import Payment`.
 from .payments_models import Payment, Refund  # noqa: E402, F401
+from .returns_models import OrderReturn, ReturnLine, ReturnReason  # noqa: E402, F401

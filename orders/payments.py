@@ -54,7 +54,16 @@ from integrations.errors import PermanentError, TransientError
 from integrations.yookassa import client as yookassa
 
 from .exceptions import OrderError
-from .models import ZERO, Order, OrderTransition, Payment, PaymentStatus, Refund, Status
+from .models import (
+    ZERO,
+    Order,
+    OrderItem,
+    OrderTransition,
+    Payment,
+    PaymentStatus,
+    Refund,
+    Status,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -119,12 +128,9 @@ def receipt_items(order: Order) -> list[yookassa.ReceiptItem]:
     A line whose kopecks do not divide by its quantity is split in two (n−r units at p, r at
     p + 0.01), as cash registers do.
     """
-    lines = list(order.items.select_related("product"))
-    amounts = [_cents(line.total) for line in lines]
-    discounts = spread_kopecks(min(_cents(order.discount_amount), sum(amounts)), amounts)
     items: list[yookassa.ReceiptItem] = []
-    for line, amount, discount in zip(lines, amounts, discounts, strict=True):
-        net, quantity = amount - discount, line.quantity
+    for line, net in net_line_cents(order, order.items.select_related("product")):
+        quantity = line.quantity
         unit, rest = divmod(net, quantity)
         vat = _vat_code(line.product.vat_rate)
         for count, cents in ((quantity - rest, unit), (rest, unit + 1)):
@@ -148,6 +154,21 @@ def receipt_items(order: Order) -> list[yookassa.ReceiptItem]:
                 )
             )
     return items
+
+
+def net_line_cents(
+    order: Order, lines: Iterable[OrderItem] | None = None
+) -> list[tuple[OrderItem, int]]:
+    """Each line with what the customer paid for it, in kopecks: the line total less its
+    share of the order discount, spread in proportion to the kopeck (the receipt, CDEK's cash
+    on delivery and the refund of a return all use this split, so they agree)."""
+    lines = list(order.items.all() if lines is None else lines)
+    amounts = [_cents(line.total) for line in lines]
+    discounts = spread_kopecks(min(_cents(order.discount_amount), sum(amounts)), amounts)
+    return [
+        (line, amount - discount)
+        for line, amount, discount in zip(lines, amounts, discounts, strict=True)
+    ]
 
 
 def _cents(value: Decimal) -> int:

@@ -69,6 +69,8 @@ _SHIPMENTS = [
     "fulfillment.view_shipmentevent",
     "fulfillment.retry_shipment",
 ]
+#: Returns are read on their own list; they change through the order's transitions.
+_RETURNS = ["orders.view_orderreturn", "orders.view_returnline", "orders.view_returnreason"]
 #: What 1C said about an order (its number there, posted...), on the order page.
 _ORDER_IN_1C = ["fulfillment.view_onecorder"]
 
@@ -95,6 +97,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ASSEMBLY_DOCUMENTS,
         *_SHIPMENTS,
         *_ORDER_IN_1C,
+        *_RETURNS,
     ],
     WAREHOUSE: [
         *_VIEW_CATALOG,
@@ -112,6 +115,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_OWN_TASKS,
         *_ASSEMBLY_DOCUMENTS,
         *_SHIPMENTS,
+        *_RETURNS,
+        "orders.inspect_orderreturn",
     ],
     TEAM_LEAD: [
         *_VIEW_CATALOG,
@@ -134,6 +139,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fulfillment.add_carrierstatusmapping",
         *_ORDER_IN_1C,
         "fulfillment.view_exchangelog",
+        *_RETURNS,
+        "orders.inspect_orderreturn",
+        "orders.add_returnreason",
+        "orders.change_returnreason",
         *(
             f"{app}.{action}_{model}"
             for app, model in (

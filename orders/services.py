@@ -4,31 +4,30 @@ never change a status themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from automation.lifecycle import after_stage_saved, before_stage_saved
 from automation.models import Via
-from automation.transitions import failed_conditions, run_transition
-from deals.models import Deal, RefusalReason
-from deals.services import deal_lose, deal_transition, deal_win
+from deals.models import RefusalReason
+from deals.services import deal_transition
 
 from .exceptions import OrderError
-from .hooks import TransitionContext, run_transition_hooks
-from .models import Order, OrderItem, Status
+from .models import Order, OrderItem
 from .payments import (
     ORDER_PAID,
     payment_open_for_order,
-    payments_refund_return,
     payments_settle_cancelled_order,
     payments_void_live,
 )
+from .returns import order_complete_return, order_reject_return, order_request_return
+from .transitions import not_picked_up_reason, order_transition
+
+__all__ = ["ORDER_TRANSITION_SERVICES", "not_picked_up_reason", "order_transition"]
 
 
 def order_place_from_deal(
@@ -95,71 +94,7 @@ def order_recalculate_totals(*, order: Order) -> Order:
     return order
 
 
-# --- the status matrix ----------------------------------------------------------------------
-
-
-def order_transition(
-    *,
-    order_id: int,
-    name: str,
-    actor: Any | None,
-    via: str = Via.ADMIN,
-    expected_state: str | None = None,
-    reason: str = "",
-    comment: str = "",
-    kwargs: dict[str, Any] | None = None,
-    data: Mapping[str, Any] | None = None,
-) -> Order:
-    """Run transition `name` through automation.transitions.run_transition; see there for what
-    is checked and raised. Then, in the same transaction, the hooks other apps registered for
-    it (orders.hooks), given `data`: a hook that raises refuses the whole transition. The
-    per-transition services below are what callers use."""
-    with transaction.atomic():
-        order, log = run_transition(
-            model=Order,
-            pk=order_id,
-            name=name,
-            actor=actor,
-            via=via,
-            expected_state=expected_state,
-            reason=reason,
-            comment=comment,
-            kwargs=kwargs,
-        )
-        run_transition_hooks(
-            order,
-            TransitionContext(
-                name=name, source=log.source, actor=actor, via=via, data=dict(data or {})
-            ),
-        )
-        _follow_with_deal(order, via=via)
-    return order
-
-
-def _follow_with_deal(order: Order, *, via: str) -> None:
-    """The deal follows its order: issued → won, cancelled → lost with the same reason."""
-    deal = order.deal
-    if deal.stage != Deal.Stage.ORDER_PLACED:
-        return
-    if order.status == Status.ISSUED:
-        deal_win(deal_id=deal.pk, via=via)
-    elif order.status == Status.CANCELLED and not failed_conditions(deal, "lose"):
-        reason = order.cancel_reason or not_picked_up_reason()
-        deal_lose(
-            deal_id=deal.pk,
-            actor=None,
-            reason=reason,
-            comment=_("Order %(number)s cancelled.") % {"number": order.number},
-            via=via,
-        )
-
-
-def not_picked_up_reason() -> RefusalReason:
-    with translation.override(settings.LANGUAGE_CODE):
-        reason, _created = RefusalReason.objects.get_or_create(
-            code="not_picked_up", defaults={"name": _("The customer did not pick up the order")}
-        )
-    return reason
+# --- the status matrix (order_transition: orders.transitions; returns: orders.returns) ---
 
 
 def _simple(name: str, doc: str) -> Callable[..., Order]:
@@ -239,38 +174,6 @@ order_arrive_at_pickup_point = _simple(
 )
 order_issue = _simple("issue", "→ issued; cash or card on delivery becomes paid; the deal is won.")
 order_fail_delivery = _simple("fail_delivery", "→ returning: not delivered or not picked up.")
-order_request_return = _simple(
-    "request_return", "issued → return requested, within the legal return period."
-)
-order_reject_return = _simple(
-    "reject_return", "return requested → issued: the defect was not confirmed."
-)
-
-
-def order_complete_return(
-    *,
-    order_id: int,
-    actor: Any | None,
-    via: str = Via.ADMIN,
-    expected_state: str | None = None,
-    refund_amount: Decimal | None = None,
-) -> Order:
-    """return requested → return completed, and the refund: `refund_amount` (a part is
-    allowed), by default all that is left of the online payment, recorded in the same
-    transaction and sent to YooKassa by a worker after commit. Raises OrderError for an
-    amount that is not above zero or exceeds what is left; nothing is written then. Money
-    paid in cash or by invoice is returned by hand.
-    """
-    with transaction.atomic():
-        order = order_transition(
-            order_id=order_id,
-            name="complete_return",
-            actor=actor,
-            via=via,
-            expected_state=expected_state,
-        )
-        payments_refund_return(order=order, amount=refund_amount, actor=actor, via=via)
-    return order
 
 
 def order_receive_back(

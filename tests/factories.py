@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Product, StockLevel, Store, Warehouse
@@ -14,7 +16,8 @@ from contacts.models import Company, Contact, Message, MessageTemplate
 from deals.choices import Channel, DeliveryMethod, PaymentMethod
 from deals.models import Deal, DealItem, RefusalReason
 from integrations.yookassa.client import YooKassaError, YooPayment, YooRefund
-from orders.models import Order, OrderItem, Payment, Refund
+from orders.models import Order, OrderItem, OrderReturn, Payment, Refund, ReturnLine, ReturnReason
+from orders.returns_models import Condition, ReturnChannel, ReturnMethod
 
 
 def role_group(name: str) -> Group:
@@ -362,3 +365,60 @@ class FakeYooKassa:
         if refund_id not in self.refunds:
             raise YooKassaError("not found", status_code=404, code="not_found")
         return self.refunds[refund_id]
+
+
+class ReturnReasonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReturnReason
+        django_get_or_create = ("code",)
+
+    code = "wrong_size"
+    name = "Не подошёл размер или цвет"
+
+
+def open_return(order: Order, *, inspected: bool = False, **kwargs) -> OrderReturn:
+    """A return awaiting inspection of every line of `order` (which should be «Возврат»), in
+    full; `inspected=True` records them accepted without a defect."""
+    order_return = OrderReturn.objects.create(
+        order=order,
+        store_id=order.store_id,
+        reason=kwargs.pop("reason", None) or ReturnReasonFactory(),
+        channel=kwargs.pop("channel", ReturnChannel.PHONE),
+        method=kwargs.pop("method", ReturnMethod.PICKUP_POINT),
+        **kwargs,
+    )
+    for item in order.items.all():
+        ReturnLine.objects.create(
+            order_return=order_return,
+            order_item=item,
+            quantity=item.quantity,
+            condition=Condition.NO_DEFECT if inspected else Condition.PENDING,
+            accepted=True if inspected else None,
+        )
+    return order_return
+
+
+def issued_order(store, *, lines=((Decimal("1000.00"), 1),), discount=Decimal("0"), paid=True,
+                 payment_method=PaymentMethod.ONLINE, **kwargs) -> Order:  # fmt: skip
+    """An order issued a day ago with `lines` of (price, quantity); paid by a YooKassa link
+    for its total unless `paid=False` (then paid on delivery by `payment_method`)."""
+    kwargs.setdefault("status", Order.Status.ISSUED)
+    order = OrderFactory(
+        store=store,
+        issued_at=timezone.now() - datetime.timedelta(days=1),
+        payment_method=payment_method if not paid else PaymentMethod.ONLINE,
+        payment_status=Order.PaymentStatus.PAID,
+        discount_amount=discount,
+        items=0,
+        **kwargs,
+    )
+    for price, quantity in lines:
+        OrderItemFactory(
+            order=order, product=ProductFactory(price=price), price=price, quantity=quantity
+        )
+    order.recalculate_totals()
+    Order.objects.filter(pk=order.pk).update(items_total=order.items_total, total=order.total)
+    order.refresh_from_db()
+    if paid:
+        PaymentFactory(order=order, amount=order.total, status="succeeded", applied_to_order=True)
+    return order

@@ -172,8 +172,9 @@ def test_the_order_page_costs_the_same_queries_for_any_number_of_lines(
     document = _document(store_a, team_lead, lines)
     client.force_login(team_lead)
 
-    # 26: the page with its inlines (items, payments, refunds, assembly, shipments, «in 1C»…).
-    with django_assert_max_num_queries(26):
+    # 27: the page with its inlines (items, payments, refunds, returns, assembly, shipments,
+    # «in 1C»…).
+    with django_assert_max_num_queries(27):
         response = client.get(reverse("admin:orders_order_change", args=[document.order_id]))
 
     assert response.status_code == 200

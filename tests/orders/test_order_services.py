@@ -25,7 +25,12 @@ from orders.services import (
     order_request_return,
     order_send_payment_link,
 )
-from tests.factories import OrderFactory, OrderItemFactory, RefusalReasonFactory
+from tests.factories import (
+    OrderFactory,
+    OrderItemFactory,
+    RefusalReasonFactory,
+    ReturnReasonFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -245,13 +250,19 @@ def test_it_refuses_to_issue_an_unpaid_prepaid_order(manager, store_a):
 # --- returns --------------------------------------------------------------------------------
 
 
+def _all(order):
+    return {item.pk: item.quantity for item in order.items.all()}
+
+
 def test_it_registers_a_return_within_the_return_period(manager, store_a, settings):
     settings.ORDER_RETURN_PERIOD_DAYS = 7
     issued_at = timezone.now()
     order = OrderFactory(store=store_a, status=Status.ISSUED, issued_at=issued_at)
 
     with time_machine.travel(issued_at + timedelta(days=6, hours=23), tick=False):
-        order_request_return(order_id=order.pk, actor=manager)
+        order_request_return(
+            order_id=order.pk, actor=manager, reason=ReturnReasonFactory(), lines=_all(order)
+        )
 
     order.refresh_from_db()
     assert order.status == Status.RETURN_REQUESTED
@@ -266,7 +277,9 @@ def test_it_refuses_a_return_after_the_return_period(manager, store_a, settings)
         time_machine.travel(issued_at + timedelta(days=7, minutes=1), tick=False),
         pytest.raises(TransitionNotAllowed),
     ):
-        order_request_return(order_id=order.pk, actor=manager)
+        order_request_return(
+            order_id=order.pk, actor=manager, reason=ReturnReasonFactory(), lines=_all(order)
+        )
 
     order.refresh_from_db()
     assert order.status == Status.ISSUED

@@ -31,7 +31,6 @@ from orders.payments import (
 )
 from orders.services import (
     order_cancel,
-    order_complete_return,
     order_mark_paid,
     order_recalculate_totals,
     order_send_payment_link,
@@ -39,13 +38,11 @@ from orders.services import (
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
-    FakeYooKassa,
     MessageTemplateFactory,
     OrderFactory,
     OrderItemFactory,
     PaymentFactory,
     ProductFactory,
-    RefundFactory,
     RefusalReasonFactory,
     paid_order,
 )
@@ -54,31 +51,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def yoo(monkeypatch):
-    return FakeYooKassa().install(monkeypatch)
-
-
-@pytest.fixture
 def link_template(db):
     name, text = TEMPLATES["payment_link"]
     return MessageTemplateFactory(code="payment_link", name=name, text=text)
-
-
-@pytest.fixture
-def enqueued(monkeypatch):
-    """(task, kwargs) of every task put on the queue, instead of a broker; `run()` runs them
-    eagerly (retries included) in order, and what they enqueue in turn."""
-
-    class Queue(list):
-        def run(self) -> None:
-            while self:
-                task, kwargs = self.pop(0)
-                task.apply(kwargs=kwargs)
-
-    queue = Queue()
-    for task in (tasks.create_payment_and_send_link_task, tasks.send_refund_task):
-        monkeypatch.setattr(task, "delay", lambda task=task, **kw: queue.append((task, kw)))
-    return queue
 
 
 @pytest.fixture
@@ -642,56 +617,6 @@ def return_requested(store_a):
     return order
 
 
-def test_completing_a_return_with_a_part_leaves_the_order_partially_refunded(
-    return_requested, team_lead, yoo, enqueued, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        order_complete_return(
-            order_id=return_requested.pk, actor=team_lead, refund_amount=Decimal("400.00")
-        )
-    enqueued.run()
-
-    refund = return_requested.refunds.get()
-    assert (refund.amount, refund.status) == (Decimal("400.00"), Refund.Status.SUCCEEDED)
-    return_requested.refresh_from_db()
-    assert return_requested.status == Status.RETURNED
-    assert return_requested.payment_status == PaymentStatus.PARTIALLY_REFUNDED
-    assert refundable_amount(return_requested) == Decimal("600.00")
-
-
-def test_completing_a_return_refunds_all_that_is_left_by_default(
-    return_requested, team_lead, yoo, enqueued, django_capture_on_commit_callbacks
-):
-    RefundFactory(
-        payment=return_requested.payments.get(),
-        amount=Decimal("300.00"),
-        status=Refund.Status.SUCCEEDED,
-    )
-
-    with django_capture_on_commit_callbacks(execute=True):
-        order_complete_return(order_id=return_requested.pk, actor=team_lead)
-    enqueued.run()
-
-    assert return_requested.refunds.latest("pk").amount == Decimal("700.00")
-    return_requested.refresh_from_db()
-    assert return_requested.payment_status == PaymentStatus.REFUNDED
-
-
-@pytest.mark.parametrize("amount", [Decimal("1000.01"), Decimal("0.00"), Decimal("-5.00")])
-def test_a_refund_outside_what_was_paid_is_refused_and_nothing_changes(
-    return_requested, team_lead, enqueued, amount
-):
-    with pytest.raises(OrderError) as exc_info:
-        order_complete_return(order_id=return_requested.pk, actor=team_lead, refund_amount=amount)
-
-    assert "refund_amount" in exc_info.value.message_dict
-    return_requested.refresh_from_db()
-    assert return_requested.status == Status.RETURN_REQUESTED
-    assert not return_requested.transitions.exists()
-    assert not Refund.objects.exists()
-    assert enqueued == []
-
-
 def test_a_refund_counts_refunds_in_progress_as_taken(return_requested, team_lead, enqueued):
     order_refund(
         order_id=return_requested.pk, amount=Decimal("600.00"), actor=team_lead, reason="Брак"
@@ -710,55 +635,6 @@ def test_a_refund_needs_the_team_leads_permission(return_requested, manager, sto
             order_id=return_requested.pk, amount=Decimal("100.00"), actor=manager, reason="x"
         )
 
-    assert not Refund.objects.exists()
-
-
-def test_a_refund_yookassa_refuses_is_an_error_and_alerts_the_team_lead(
-    return_requested, team_lead, yoo, enqueued, django_capture_on_commit_callbacks
-):
-    yoo.errors["create_refund"] = [PermanentError("yookassa HTTP 400 invalid_request")]
-
-    with django_capture_on_commit_callbacks(execute=True):
-        order_complete_return(order_id=return_requested.pk, actor=team_lead)
-    enqueued.run()
-
-    refund = return_requested.refunds.get()
-    assert refund.status == Refund.Status.ERROR
-    assert "invalid_request" in refund.error
-    return_requested.refresh_from_db()
-    assert return_requested.payment_status == PaymentStatus.PAID
-    assert _history(return_requested)[-1] == "refund_failed"
-    assert Notification.objects.filter(user=team_lead, level="alert").exists()
-
-
-def test_a_refund_yookassa_keeps_pending_waits_for_its_notification(
-    return_requested, team_lead, yoo, enqueued, django_capture_on_commit_callbacks
-):
-    yoo.refund_status = "pending"
-
-    with django_capture_on_commit_callbacks(execute=True):
-        order_complete_return(order_id=return_requested.pk, actor=team_lead)
-    enqueued.run()
-
-    refund = return_requested.refunds.get()
-    assert refund.status == Refund.Status.PENDING
-    assert refund.provider_refund_id in yoo.refunds
-    return_requested.refresh_from_db()
-    assert return_requested.payment_status == PaymentStatus.PAID
-
-
-def test_a_completed_return_of_an_order_paid_in_cash_refunds_nothing_here(store_a, team_lead):
-    order = OrderFactory(
-        store=store_a,
-        status=Status.RETURN_REQUESTED,
-        payment_method=PaymentMethod.CASH_ON_DELIVERY,
-        payment_status=PaymentStatus.PAID,
-    )
-
-    order_complete_return(order_id=order.pk, actor=team_lead)
-
-    order.refresh_from_db()
-    assert order.status == Status.RETURNED
     assert not Refund.objects.exists()
 
 

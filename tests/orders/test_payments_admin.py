@@ -1,5 +1,5 @@
 """The money on the order page: the payments and refunds inlines, the history of the link, the
-buttons «send the link again», «new link», «invoice paid», and the refund of a return."""
+buttons «send the link again», «new link», «invoice paid» (returns: test_returns_admin)."""
 
 from __future__ import annotations
 
@@ -18,22 +18,15 @@ from orders.payments import PAYMENT_EVENTS
 from orders.services import order_recalculate_totals
 from tests.factories import (
     CompanyFactory,
-    FakeYooKassa,
     MessageTemplateFactory,
     OrderFactory,
     OrderItemFactory,
     PaymentFactory,
-    paid_order,
 )
 
 pytestmark = pytest.mark.django_db
 
 ACTION_URL = re.compile(r'formaction="[^"]*/payment/([a-z-]+)/"')
-
-
-@pytest.fixture
-def yoo(monkeypatch):
-    return FakeYooKassa().install(monkeypatch)
 
 
 @pytest.fixture
@@ -240,70 +233,3 @@ def test_a_button_is_never_run_by_a_get(anna, link):
 
 def test_an_unknown_button_is_404(anna, link):
     assert anna.post(_action_url(link.order, "refund-everything")).status_code == 404
-
-
-# --- the refund of a return -----------------------------------------------------------------
-
-
-def _transition_url(order: Order, name: str) -> str:
-    return reverse("admin:orders_order_transition", args=[order.pk, name])
-
-
-@pytest.fixture
-def returned_goods(store_a):
-    return paid_order(store=store_a, status=Status.RETURN_REQUESTED)
-
-
-def test_completing_a_return_asks_for_the_amount_with_all_that_is_left_as_default(
-    lead, returned_goods
-):
-    response = lead.get(_transition_url(returned_goods, "complete_return"))
-
-    assert response.status_code == 200
-    field = response.context["transition_form"].fields["refund_amount"]
-    assert field.initial == Decimal("1000.00")
-
-
-def test_completing_a_return_with_a_part_refunds_that_part(
-    lead, returned_goods, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks():
-        response = lead.post(
-            _transition_url(returned_goods, "complete_return"),
-            {"refund_amount": "300.00", "version_seen": returned_goods.version},
-            follow=True,
-        )
-
-    assert [level for level, _text in _messages(response)] == [SUCCESS]
-    returned_goods.refresh_from_db()
-    assert returned_goods.status == Status.RETURNED
-    assert returned_goods.refunds.get().amount == Decimal("300.00")
-
-
-def test_completing_a_return_for_more_than_was_paid_re_shows_the_form(lead, returned_goods):
-    response = lead.post(
-        _transition_url(returned_goods, "complete_return"),
-        {"refund_amount": "1000.01", "version_seen": returned_goods.version},
-    )
-
-    assert response.status_code == 200
-    assert "refund_amount" in response.context["transition_form"].errors
-    returned_goods.refresh_from_db()
-    assert returned_goods.status == Status.RETURN_REQUESTED
-    assert not Refund.objects.exists()
-
-
-def test_completing_a_return_of_an_order_paid_in_cash_asks_for_no_amount(lead, store_a):
-    order = OrderFactory(
-        store=store_a,
-        status=Status.RETURN_REQUESTED,
-        payment_method=PaymentMethod.CASH_ON_DELIVERY,
-        payment_status=PaymentStatus.PAID,
-    )
-
-    response = lead.get(_transition_url(order, "complete_return"))
-
-    assert "refund_amount" not in response.context["transition_form"].fields
-    lead.post(_transition_url(order, "complete_return"), {"version_seen": order.version})
-    order.refresh_from_db()
-    assert order.status == Status.RETURNED

@@ -52,3 +52,17 @@ def test_running_it_again_adds_nothing(seeded):
     counts = (Deal.objects.count(), Order.objects.count(), Product.objects.count())
     call_command("seed_demo", deals=40, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (Deal.objects.count(), Order.objects.count(), Product.objects.count()) == counts
+
+
+def test_returns_in_the_demo_are_registered_inspected_and_refunded(seeded):
+    from orders.models import OrderReturn
+
+    for order in Order.objects.filter(status=Status.RETURN_REQUESTED):
+        assert order.returns.get().status == OrderReturn.Status.REQUESTED
+    completed = OrderReturn.objects.filter(status=OrderReturn.Status.COMPLETED)
+    assert completed.count() == Order.objects.filter(status=Status.RETURNED).count() > 0
+    assert all(r.refund_total > 0 and r.lines.filter(accepted=True).exists() for r in completed)
+    # Dates follow the backdated history, not the moment the demo ran.
+    assert all(
+        r.created_at <= r.order.transitions.latest("created_at").created_at for r in completed
+    )

@@ -11,7 +11,14 @@ from automation.exceptions import TransitionNotAllowed
 from deals.choices import DeliveryMethod, PaymentMethod
 from orders.models import Order, PaymentStatus, Status
 from orders.services import ORDER_TRANSITION_SERVICES
-from tests.factories import OrderFactory, RefusalReasonFactory, StockLevelFactory
+from tests.factories import (
+    OrderFactory,
+    RefusalReasonFactory,
+    ReturnReasonFactory,
+    StockLevelFactory,
+    WarehouseFactory,
+    open_return,
+)
 
 S = Status
 
@@ -58,6 +65,10 @@ def _run(name: str, order: Order, actor) -> Order:
     extra = {}
     if name == "cancel":
         extra = {"reason": RefusalReasonFactory(), "comment": "test"}
+    elif name == "request_return":
+        extra = {"reason": ReturnReasonFactory(), "lines": {i.pk: 1 for i in order.items.all()}}
+    elif name == "reject_return":
+        extra = {"comment": "test"}
     return ORDER_TRANSITION_SERVICES[name](order_id=order.pk, actor=actor, **extra)
 
 
@@ -67,6 +78,9 @@ def test_matrix_pair(status, name, team_lead, store_a):
     if status in (S.ISSUED, S.RETURN_REQUESTED) and "issued_at" not in details:
         details["issued_at"] = timezone.now()
     order = OrderFactory(status=status, store=store_a, **details)
+    if status == S.RETURN_REQUESTED:
+        open_return(order, inspected=True)
+        WarehouseFactory()  # where the accepted goods go back to
     if name == "start_assembly":
         # Starting the assembly reserves stock (fulfillment), or refuses without it.
         for item in order.items.all():

@@ -24,7 +24,6 @@ from orders.models import Order, Payment, PaymentStatus, Refund, Status
 from orders.services import order_cancel, order_recalculate_totals, order_send_payment_link
 from tests.factories import (
     ContactFactory,
-    FakeYooKassa,
     MessageTemplateFactory,
     OrderFactory,
     OrderItemFactory,
@@ -38,11 +37,6 @@ pytestmark = pytest.mark.django_db
 
 URL = "/webhooks/yookassa/"
 YOOKASSA_IP = "185.71.76.10"
-
-
-@pytest.fixture
-def yoo(monkeypatch):
-    return FakeYooKassa().install(monkeypatch)
 
 
 @pytest.fixture
