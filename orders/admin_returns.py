@@ -1,8 +1,10 @@
-"""Admin of returns: the list (store-scoped, with this month's figures), the return page where
-the warehouse records the inspection, the reasons list, and the returns on the order page.
+"""Admin of returns: the list (store-scoped, with the figures of the last 30 days), the return
+page where the warehouse records the inspection, the reasons list, and the returns on the order page.
 Registering, completing and rejecting a return are the order's buttons (orders.returns)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -216,8 +218,9 @@ class OrderReturnAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             self.message_user(request, text, messages.ERROR)
 
     def changelist_view(self, request, extra_context=None):
+        # The last 30 days: a month start would show nothing on the 1st.
         now = timezone.localtime()
-        start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        start = (now - timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
         stores = (
             None if user_sees_all_stores(request.user) else Store.objects.visible_to(request.user)
         )

@@ -67,6 +67,7 @@ def main() -> None:
         shot("assembly-documents", "/admin/fulfillment/assemblydocument/")
         shot("shipments", "/admin/fulfillment/shipment/?kind__exact=cdek&o=-6")
         shot("onec-exchange-log", "/admin/fulfillment/exchangelog/")
+        shot("returns", "/admin/orders/orderreturn/")
         # A CDEK order the sandbox has been moving: its shipment and carrier statuses.
         page.goto(f"{args.base_url}/admin/fulfillment/shipment/?kind__exact=cdek&o=-6")
         link = page.query_selector("#result_list tbody tr:first-child th a")
