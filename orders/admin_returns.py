@@ -1,6 +1,6 @@
 """Admin of returns: the list (store-scoped, with the figures of the last 30 days), the return
-page where the warehouse records the inspection, the reasons list, and the returns on the order page.
-Registering, completing and rejecting a return are the order's buttons (orders.returns)."""
+page where the warehouse records the inspection, the reasons list, and the returns on the order
+page. Registering, completing and rejecting a return are the order's buttons (orders.returns)."""
 
 from __future__ import annotations
 
