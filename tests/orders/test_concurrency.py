@@ -136,3 +136,40 @@ def test_it_never_gives_two_deals_the_same_number(on_postgres):
     assert [r for r in results.values() if isinstance(r, Exception)] == []
     drawn = [number for numbers in results.values() for number in numbers]
     assert sorted(map(int, drawn)) == list(range(1, threads * per_thread + 1))
+
+
+def test_two_simultaneous_completions_of_a_return_restock_and_refund_once(
+    on_postgres, hold_first_transition
+):
+    from decimal import Decimal
+
+    from catalog.models import StockLevel
+    from orders.models import Refund
+    from orders.returns import Verdict, order_complete_return
+    from tests.factories import WarehouseFactory, issued_order, open_return
+
+    locked, release = hold_first_transition
+    WarehouseFactory()
+    order = issued_order(StoreFactory(), status=Status.RETURN_REQUESTED)
+    line = open_return(order).lines.get()
+
+    def complete() -> Order:
+        return order_complete_return(
+            order_id=order.pk, actor=None, inspection={line.pk: Verdict.ACCEPT}
+        )
+
+    results: dict[str, Any] = {}
+    first = _start("first", complete, results)
+    assert locked.wait(TIMEOUT), "the first completion never took the row lock"
+    other = _start("second", complete, results)
+    try:
+        _wait_until_a_transaction_waits_for_a_lock()
+    finally:
+        release.set()
+        first.join(TIMEOUT)
+        other.join(TIMEOUT)
+
+    assert isinstance(results["first"], Order)
+    assert isinstance(results["second"], TransitionNotAllowed)
+    assert StockLevel.objects.get().quantity == 1
+    assert [r.amount for r in Refund.objects.all()] == [Decimal("1000.00")]
