@@ -394,8 +394,10 @@ def payment_give_up(*, payment_id: int, error: str) -> Payment | None:
     payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
     if payment is None:
         return None
-    order = payment.order
     with transaction.atomic():
+        # The order row first, as the webhook and every transition do: the other way round, a
+        # give-up and a webhook of the same order could deadlock on PostgreSQL.
+        order = _locked_order(payment.order_id)
         changed = Payment.objects.filter(pk=payment_id, status=Payment.Status.CREATED).update(
             status=Payment.Status.ERROR, error=error[:1000]
         )
@@ -1013,11 +1015,12 @@ def refund_give_up(*, refund_id: int, error: str) -> Refund | None:
     if refund is None:
         return None
     with transaction.atomic():
+        order = _locked_order(refund.order_id)  # the order first, see payment_give_up
         changed = Refund.objects.filter(
             pk=refund_id, status=Refund.Status.PENDING, provider_refund_id=None
         ).update(status=Refund.Status.ERROR, error=error[:1000])
         if changed:
-            _refund_failed(refund.order, refund, error, via=Via.SYSTEM)
+            _refund_failed(order, refund, error, via=Via.SYSTEM)
     return Refund.objects.get(pk=refund_id)
 
 

@@ -173,3 +173,29 @@ def test_two_simultaneous_completions_of_a_return_restock_and_refund_once(
     assert isinstance(results["second"], TransitionNotAllowed)
     assert StockLevel.objects.get().quantity == 1
     assert [r.amount for r in Refund.objects.all()] == [Decimal("1000.00")]
+
+
+@pytest.mark.parametrize("give_up", ["payment", "refund"])
+def test_giving_up_locks_the_order_before_the_payment_or_refund(on_postgres, give_up):
+    """The webhook locks the order, then the payment; giving up in the other order could
+    deadlock with it. The order's FOR UPDATE must come before the payment's or refund's UPDATE."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.payments import payment_give_up, refund_give_up
+    from tests.factories import PaymentFactory, RefundFactory
+
+    if give_up == "payment":
+        row = PaymentFactory(status="created")
+        run, table = lambda: payment_give_up(payment_id=row.pk, error="x"), "orders_payment"
+    else:
+        row = RefundFactory(status="pending", provider_refund_id=None)
+        run, table = lambda: refund_give_up(refund_id=row.pk, error="x"), "orders_refund"
+
+    with CaptureQueriesContext(conn) as queries:
+        run()
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    lock = next(i for i, q in enumerate(sql) if '"orders_order"' in q and "FOR UPDATE" in q)
+    update = next(i for i, q in enumerate(sql) if q.startswith(f'UPDATE "{table}"'))
+    assert lock < update
