@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deals.choices import DeliveryMethod
-from orders.models import Order
+from orders.forms import OrderActionForm, aware_datetime
 
 
-class HandToDeliveryForm(forms.ModelForm):
+class HandToDeliveryForm(OrderActionForm):
     """«Передать в доставку»: for a city courier, when and who; CDEK needs nothing more (the
     parcel goes to our CDEK office, the shipment is created by a worker right after)."""
 
@@ -23,10 +20,6 @@ class HandToDeliveryForm(forms.ModelForm):
     window_to = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
     courier_name = forms.CharField(label=_("Courier"), max_length=200, required=False)
     courier_phone = forms.CharField(label=_("Courier's phone"), max_length=32, required=False)
-
-    class Meta:
-        model = Order
-        fields: list[str] = []
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -43,8 +36,8 @@ class HandToDeliveryForm(forms.ModelForm):
         data = super().clean()
         if not self.is_courier or self.errors:
             return data
-        start = _aware(data["window_date"], data["window_from"])
-        end = _aware(data["window_date"], data["window_to"])
+        start = aware_datetime(data["window_date"], data["window_from"])
+        end = aware_datetime(data["window_date"], data["window_to"])
         if end <= start:
             raise forms.ValidationError(_("The window must end after it starts."))
         return {
@@ -53,11 +46,3 @@ class HandToDeliveryForm(forms.ModelForm):
             "courier_name": data.get("courier_name", ""),
             "courier_phone": data.get("courier_phone", ""),
         }
-
-    def _post_clean(self) -> None:
-        # Nothing of the order is edited here (see orders.forms.CompleteReturnForm).
-        pass
-
-
-def _aware(day, time) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time))

@@ -32,13 +32,6 @@ from .returns_models import OrderReturn, ReturnLine, ReturnReason
 
 STATUS_COLOURS = {"requested": "#b06a00", "completed": "#3d7a2a", "rejected": "#999"}
 
-VERDICTS = (
-    ("", "—"),
-    (Verdict.ACCEPT, _("Accept: no defect, back to stock")),
-    (Verdict.ACCEPT_DEFECT, _("Accept: defect, write off")),
-    (Verdict.REFUSE, _("Do not accept: give back to the customer")),
-)
-
 
 def return_status_badge(order_return: OrderReturn) -> str:
     return format_html(
@@ -79,7 +72,9 @@ class ReturnReasonAdmin(admin.ModelAdmin):
 
 
 class InspectionForm(forms.ModelForm):
-    verdict = forms.ChoiceField(label=_("inspection"), choices=VERDICTS, required=False)
+    verdict = forms.ChoiceField(
+        label=_("inspection"), choices=[("", "—"), *Verdict.CHOICES], required=False
+    )
 
     class Meta:
         model = ReturnLine

@@ -107,8 +107,8 @@ class RequestReturnForm(OrderActionForm):
                 self.add_error(name, _("Required for a courier."))
             if missing:
                 return data
-            start = _aware(data["pickup_date"], data["pickup_from"])
-            end = _aware(data["pickup_date"], data["pickup_until"])
+            start = aware_datetime(data["pickup_date"], data["pickup_from"])
+            end = aware_datetime(data["pickup_date"], data["pickup_until"])
             if end <= start:
                 self.add_error("pickup_until", _("The window must end after it starts."))
                 return data
@@ -130,12 +130,6 @@ class CompleteReturnForm(OrderActionForm):
     warehouse recorded is the default) and where the good ones go back to. Shows what will be
     refunded and how."""
 
-    VERDICTS = (
-        (Verdict.ACCEPT, _("Accept: no defect, back to stock")),
-        (Verdict.ACCEPT_DEFECT, _("Accept: defect, write off")),
-        (Verdict.REFUSE, _("Do not accept: give back to the customer")),
-    )
-
     warehouse = forms.ModelChoiceField(
         label=_("Restock to"), queryset=Warehouse.objects.filter(is_active=True), required=False
     )
@@ -154,7 +148,7 @@ class CompleteReturnForm(OrderActionForm):
             name = f"line_{line.pk}"
             self.fields[name] = forms.ChoiceField(
                 label=f"{item.sku} {item.name} × {line.quantity}",
-                choices=[("", "—"), *self.VERDICTS],
+                choices=[("", "—"), *Verdict.CHOICES],
                 initial=Verdict.of(line),
                 help_text=_("Refund if accepted: %(amount)s ₽.") % {"amount": full}
                 + (f" {line.inspection_note}" if line.inspection_note else ""),
@@ -197,5 +191,6 @@ class RejectReturnForm(OrderActionForm):
         return {"comment": data.get("comment", "")}
 
 
-def _aware(day, time) -> datetime:
+def aware_datetime(day, time) -> datetime:
+    """A date and a time of day typed in a form, in the project's time zone."""
     return timezone.make_aware(datetime.combine(day, time))

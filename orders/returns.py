@@ -59,6 +59,13 @@ class Verdict:
     ACCEPT_DEFECT = "accept_defect"  # defect confirmed, accepted: written off, refunded
     REFUSE = "refuse"  # not accepted (used, incomplete, not ours): goes back to the customer
 
+    #: What the inspection forms offer.
+    CHOICES = (
+        (ACCEPT, gettext_lazy("Accept: no defect, back to stock")),
+        (ACCEPT_DEFECT, gettext_lazy("Accept: defect, write off")),
+        (REFUSE, gettext_lazy("Do not accept: give back to the customer")),
+    )
+
     @staticmethod
     def split(verdict: str, *, defect: bool | None = None) -> tuple[str, bool]:
         """verdict → (condition, accepted). A refused line keeps the condition found, if any."""
@@ -126,14 +133,19 @@ def unit_share(net_cents: int, bought: int, before: int, units: int) -> Decimal:
     return Decimal(taken).scaleb(-2)
 
 
-def refund_amounts(order_return: OrderReturn) -> dict[int, Decimal]:
+def refund_amounts(
+    order_return: OrderReturn, lines: list[ReturnLine] | None = None
+) -> dict[int, Decimal]:
     """Return line id → refund of each accepted line (price after the line and the order
-    discount, to the kopeck); refused lines get nothing. Delivery is not refunded."""
+    discount, to the kopeck); refused lines get nothing. Delivery is not refunded. `lines`:
+    the return's lines with their order items, when the caller has them already."""
     order = order_return.order
     paid = dict((item.pk, net) for item, net in net_line_cents(order))
     before = _refunded_units(order, exclude=order_return)
+    if lines is None:
+        lines = list(order_return.lines.select_related("order_item"))
     amounts = {}
-    for line in order_return.lines.select_related("order_item"):
+    for line in lines:
         if not line.accepted:
             amounts[line.pk] = ZERO
             continue
@@ -229,8 +241,7 @@ def _request_errors(lines, reason, channel, method, pickup_from, pickup_until) -
     if method not in ReturnMethod.values:
         errors["method"] = _("Choose how the goods come back.")
     try:
-        units = [int(u) for u in (lines or {}).values()]
-        [int(item_id) for item_id in (lines or {})]
+        units = list({int(item_id): int(u) for item_id, u in (lines or {}).items()}.values())
     except (TypeError, ValueError):
         errors["lines"] = _("Quantities must be whole numbers.")
     else:
@@ -396,7 +407,7 @@ def order_complete_return(
         if not any(line.accepted for line in lines):
             raise OrderError({"inspection": _("Nothing was accepted: reject the return instead.")})
         warehouse = warehouse or Warehouse.objects.filter(is_active=True).first()
-        amounts = refund_amounts(order_return)
+        amounts = refund_amounts(order_return, lines)
         for line in lines:
             line.refund_amount = amounts[line.pk]
             line.restocked = bool(line.accepted and line.condition == Condition.NO_DEFECT)
