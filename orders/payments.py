@@ -763,8 +763,6 @@ def order_mark_paid_on_site(
     order's total. Idempotent per YooKassa payment. Raises OrderError (not confirmed, another
     amount, another order's payment, a state that cannot be paid), TransientError.
     """
-    from .services import order_mark_paid, order_transition
-
     existing = Payment.objects.filter(provider_payment_id=provider_payment_id).first()
     if existing is not None:
         if existing.order_id == order_id and existing.status == Payment.Status.SUCCEEDED:
@@ -782,34 +780,74 @@ def order_mark_paid_on_site(
                 _("The payment is for %(paid)s, the order total is %(total)s.")
                 % {"paid": _money(yoo.amount), "total": _money(order.total)}
             )
-        if order.payment_method not in PREPAID_METHODS:
-            raise OrderError(_("The order is not paid online."))
-        if order.status == Status.NEW:
-            order = order_transition(
-                order_id=order.pk,
-                name="send_payment_link",
-                actor=None,
-                via=via,
-                reason=_("Paid on the website"),
-            )
-        _require_awaiting_payment(order)
-        payment = Payment.objects.create(
-            order=order,
-            amount=amount,
-            status=Payment.Status.SUCCEEDED,
-            provider_payment_id=provider_payment_id,
-            idempotence_key=f"site-{provider_payment_id}"[:64],
-            applied_to_order=True,
-            paid_at=timezone.now(),
-        )
-        _log(
+        return _apply_site_payment(
             order,
-            "payment_paid",
+            provider_payment_id=provider_payment_id,
             via=via,
             comment=_("%(amount)s on the website, YooKassa payment %(id)s")
-            % {"amount": _money(payment.amount), "id": provider_payment_id},
+            % {"amount": _money(order.total), "id": provider_payment_id},
         )
-        return order_mark_paid(order_id=order.pk, actor=None, via=via)
+
+
+def order_record_site_payment(
+    *, order_id: int, provider_payment_id: str = "", via: str = Via.API
+) -> Order:
+    """The store's website, authenticated by its signature, sends an order it has been paid for:
+    the order becomes «Оплачен» at once, for its total, through «Ожидает оплаты».
+
+    Unlike `order_mark_paid_on_site` the provider is not asked: the site may take money through
+    any provider, and its signed word is the store's own. `provider_payment_id` (the site's
+    transaction id, optional) is kept for reconciliation. Idempotent per order. Raises OrderError
+    (not an online payment, a state that cannot be paid, the id already on another order).
+    """
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        paid = order.payments.filter(status=Payment.Status.SUCCEEDED, applied_to_order=True)
+        if paid.exists():
+            return order
+        if (
+            provider_payment_id
+            and Payment.objects.filter(provider_payment_id=provider_payment_id).exists()
+        ):
+            raise OrderError(_("This payment is already recorded for another order."))
+        return _apply_site_payment(
+            order,
+            provider_payment_id=provider_payment_id,
+            via=via,
+            comment=_("%(amount)s on the website, transaction %(id)s")
+            % {"amount": _money(order.total), "id": provider_payment_id or "—"},
+        )
+
+
+def _apply_site_payment(order: Order, *, provider_payment_id: str, via: str, comment: str) -> Order:
+    """Record the order's whole total as paid on the site and move it to «Оплачен»; the order
+    row is locked by the caller."""
+    from .services import order_mark_paid, order_transition
+
+    if order.payment_method not in PREPAID_METHODS:
+        raise OrderError(_("The order is not paid online."))
+    if order.status == Status.NEW:
+        order = order_transition(
+            order_id=order.pk,
+            name="send_payment_link",
+            actor=None,
+            via=via,
+            reason=_("Paid on the website"),
+        )
+    _require_awaiting_payment(order)
+    Payment.objects.create(
+        order=order,
+        amount=order.total,
+        status=Payment.Status.SUCCEEDED,
+        provider_payment_id=provider_payment_id or None,
+        idempotence_key=(
+            f"site-{provider_payment_id}" if provider_payment_id else f"site-order-{order.pk}"
+        )[:64],
+        applied_to_order=True,
+        paid_at=timezone.now(),
+    )
+    _log(order, "payment_paid", via=via, comment=comment)
+    return order_mark_paid(order_id=order.pk, actor=None, via=via)
 
 
 #: Where an invoice payment may be recorded: any state but the two ends without a sale.

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_fsm",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Our apps, lowest layer first (DESIGN.md section 3).
     "integrations",
     "integrations.sandbox",
@@ -267,6 +270,33 @@ if SANDBOX_ENABLED:
         "schedule": 10.0,
         "options": {"expires": 8},
     }
+
+# --- Store API (docs/api.md) ----------------------------------------------------------------
+# Bodies above this answer 413 before they are read.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Orders Office store API",
+    "DESCRIPTION": (
+        "Websites send their orders and read their state. Every request carries X-Store-Code "
+        "and X-Signature: sha256=<hex HMAC-SHA256 of the raw body with the store's API secret>."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files: no CDN at the customer's site.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Business settings ----------------------------------------------------------------------
 # Distance selling: the buyer may refuse goods within 7 days of receipt (Consumer Rights

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = _("Orders Office")
 admin.site.site_title = _("Orders Office")
@@ -24,6 +25,9 @@ admin.site.get_app_list = _get_app_list
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("orders.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("webhooks/", include("contacts.webhook_urls")),
     path("webhooks/yookassa/", include("orders.webhook_urls")),
     path("webhooks/cdek/", include("fulfillment.webhook_urls")),

@@ -1,0 +1,300 @@
+"""Orders that arrive complete from a store's website: one service for every website channel.
+
+The store API (`orders.api`) and the WooCommerce webhook (`orders.woocommerce`) turn their
+payloads into an `IntakeOrder` and call `order_intake`, which in one transaction
+
+1. answers a repeated `external_id` of the store with what the first request created;
+2. finds the customer by phone or e-mail (or creates the contact), and the company by INN/KPP;
+3. creates the catalogue items the site sold but we do not know yet, flagged «нужна проверка»
+   (as Bitrix24 does: the order is not lost because the catalogue lags behind the site);
+4. creates the deal in channel «Сайт» and hands it to a manager (`deals.distribution`);
+5. places the order when the site sent everything an order needs (delivery and payment); a
+   deal without them (a one-click order: a phone and a basket) waits for the manager's call;
+6. records the payment when the site says it was paid: the order becomes «Оплачен».
+
+Any error raises IntakeError with messages by field, and nothing at all is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from automation.exceptions import TransitionError
+from automation.models import Via
+from catalog.models import Product, Store, Warehouse
+from contacts.exceptions import ContactError
+from contacts.services import company_get_or_create, contact_get_or_create
+from deals.choices import Channel, DeliveryMethod, PaymentMethod
+from deals.exceptions import DealError
+from deals.models import Deal
+from deals.services import ItemSpec, deal_create, deal_place_order
+
+from .exceptions import OrderError
+from .models import Order
+from .payments import order_record_site_payment
+from .services import order_recalculate_totals
+
+
+@dataclass(frozen=True)
+class CompanyIn:
+    name: str
+    inn: str
+    kpp: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerIn:
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    company: CompanyIn | None = None
+
+
+@dataclass(frozen=True)
+class ItemIn:
+    sku: str
+    name: str
+    quantity: int
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class DeliveryIn:
+    method: str
+    address: str = ""
+    pickup_point_code: str = ""
+    cost: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class PaymentIn:
+    """How the customer pays. `method` is the site's: online, cash_on_delivery,
+    card_on_delivery or invoice; `paid` only for online; `transaction_id` is the payment
+    provider's id of the paid payment, kept for reconciliation."""
+
+    method: str
+    paid: bool = False
+    transaction_id: str = ""
+
+
+@dataclass(frozen=True)
+class IntakeOrder:
+    external_id: str
+    customer: CustomerIn
+    items: Sequence[ItemIn]
+    created_at: datetime | None = None
+    delivery: DeliveryIn | None = None
+    payment: PaymentIn | None = None
+    coupon: str = ""
+    comment: str = ""
+    source: str = ""
+    channel: str = Channel.SITE
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    deal: Deal
+    order: Order | None
+    #: False when the same external id came again and nothing was created.
+    created: bool
+
+    @property
+    def number(self) -> str:
+        return self.deal.number
+
+
+class IntakeError(Exception):
+    """The order cannot be accepted; `errors` name the fields (dotted paths) and what is wrong."""
+
+    def __init__(self, errors: Mapping[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = dict(errors)
+
+
+#: The site's payment methods and ours: an unpaid online order waits for a payment link.
+SITE_PAYMENT_METHODS = {
+    "online": PaymentMethod.ONLINE,
+    "cash_on_delivery": PaymentMethod.CASH_ON_DELIVERY,
+    "card_on_delivery": PaymentMethod.CARD_ON_DELIVERY,
+    "invoice": PaymentMethod.INVOICE,
+}
+
+
+def order_intake(*, store: Store, data: IntakeOrder, via: str = Via.API) -> IntakeResult:
+    """Accept one website order for `store` (see the module docstring). Idempotent on
+    (store, external id), also for two simultaneous requests. Raises IntakeError."""
+    existing = _existing(store, data.external_id)
+    if existing is not None:
+        return existing
+    try:
+        # A savepoint: a request that loses the race for the external id leaves no trace.
+        with transaction.atomic():
+            return _create(store, data, via)
+    except (IntegrityError, IntakeError):
+        # The same order, sent twice at once: the other request created it in between.
+        existing = _existing(store, data.external_id)
+        if existing is not None:
+            return existing
+        raise
+
+
+def _existing(store: Store, external_id: str) -> IntakeResult | None:
+    deal = Deal.objects.filter(store=store, external_id=external_id).first()
+    if deal is None:
+        return None
+    order = Order.objects.filter(deal=deal).order_by("-pk").first()
+    return IntakeResult(deal=deal, order=order, created=False)
+
+
+def _create(store: Store, data: IntakeOrder, via: str) -> IntakeResult:
+    contact, company = _customer(data.customer)
+    _ensure_products(data.items)
+    terms = _delivery_terms(data.delivery)
+    payment_method = _payment_method(data.payment)
+
+    with _errors_at("items"):
+        deal = deal_create(
+            store=store,
+            channel=data.channel,
+            contact=contact,
+            company=company,
+            items=[ItemSpec(sku=i.sku, quantity=i.quantity, price=i.price) for i in data.items],
+            source=data.source,
+            comment=data.comment,
+            external_id=data.external_id,
+            payment_method=payment_method,
+            **terms,
+        )
+    _distribute(deal)
+    if data.delivery is None or data.payment is None:
+        return IntakeResult(deal=deal, order=None, created=True)
+
+    with _errors_at("delivery"):
+        order = deal_place_order(deal_id=deal.pk, actor=None, via=via)
+    order.delivery_cost = data.delivery.cost
+    order.coupon = data.coupon
+    order.save(update_fields=["delivery_cost", "coupon", "updated_at"])
+    order_recalculate_totals(order=order)
+    if data.payment.paid:
+        with _errors_at("payment"):
+            order = order_record_site_payment(
+                order_id=order.pk, provider_payment_id=data.payment.transaction_id, via=via
+            )
+    return IntakeResult(deal=deal, order=order, created=True)
+
+
+def _distribute(deal: Deal) -> None:
+    """Hand the new deal to a manager, or to the queue (docs/distribution.md)."""
+
+
+def _customer(customer: CustomerIn):
+    with _errors_at("customer"):
+        contact, _created = contact_get_or_create(
+            phone=customer.phone, email=customer.email, full_name=customer.name
+        )
+    company = None
+    if customer.company is not None:
+        with _errors_at("customer.company"):
+            company, _created = company_get_or_create(
+                inn=customer.company.inn,
+                kpp=customer.company.kpp,
+                name=customer.company.name,
+                contact=contact,
+            )
+    return contact, company
+
+
+def _ensure_products(items: Sequence[ItemIn]) -> None:
+    """Create the products the site sold and our catalogue does not know, for review."""
+    skus = {item.sku for item in items}
+    known = set(Product.objects.filter(sku__in=skus).values_list("sku", flat=True))
+    new = {}
+    for item in items:
+        if item.sku not in known and item.sku not in new:
+            new[item.sku] = Product(
+                sku=item.sku, name=item.name or item.sku, price=item.price, needs_review=True
+            )
+    if new:
+        # ignore_conflicts: a simultaneous order with the same new SKU created it first.
+        Product.objects.bulk_create(new.values(), ignore_conflicts=True)
+
+
+def _delivery_terms(delivery: DeliveryIn | None) -> dict[str, Any]:
+    if delivery is None:
+        return {}
+    terms: dict[str, Any] = {
+        "delivery_method": delivery.method,
+        "delivery_address": delivery.address,
+    }
+    if delivery.method == DeliveryMethod.PICKUP:
+        point = Warehouse.objects.filter(
+            code=delivery.pickup_point_code, kind=Warehouse.Kind.PICKUP_POINT, is_active=True
+        ).first()
+        if point is None:
+            raise IntakeError(
+                {
+                    "delivery.pickup_point_code": [
+                        _("There is no pickup point with the code “%(code)s”.")
+                        % {"code": delivery.pickup_point_code}
+                    ]
+                }
+            )
+        terms["pickup_point"] = point
+    else:
+        terms["pickup_point_code"] = delivery.pickup_point_code
+    errors = Deal(**terms).delivery_errors()
+    if errors:
+        raise IntakeError(
+            {f"delivery.{_api_field(name)}": [str(message)] for name, message in errors.items()}
+        )
+    return terms
+
+
+def _api_field(model_field: str) -> str:
+    return {"delivery_address": "address", "pickup_point": "pickup_point_code"}.get(
+        model_field, model_field
+    )
+
+
+def _payment_method(payment: PaymentIn | None) -> str:
+    if payment is None:
+        return ""
+    if payment.paid and payment.method != "online":
+        raise IntakeError({"payment.paid": [_("Only an online payment can arrive paid.")]})
+    if payment.paid:
+        return PaymentMethod.ONLINE_ON_SITE
+    return SITE_PAYMENT_METHODS[payment.method]
+
+
+class _errors_at:
+    """Turn a service's ValidationError into IntakeError under the API field `prefix`."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if isinstance(exc, TransitionError):
+            raise IntakeError({self.prefix: [str(exc)]}) from exc
+        if isinstance(exc, (ContactError, DealError, OrderError)):
+            raise IntakeError(_errors_by_field(self.prefix, exc)) from exc
+        return False
+
+
+def _errors_by_field(prefix: str, exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            (prefix if name == "__all__" else f"{prefix}.{name}"): messages
+            for name, messages in exc.message_dict.items()
+        }
+    return {prefix: exc.messages}
