@@ -62,7 +62,8 @@ def test_a_complete_order_creates_contact_deal_and_order(client, store_a, catalo
         "A-1001",
         "order_placed",
     )
-    assert order.store == store_a and order.external_id == "A-1001"
+    assert order.store == store_a
+    assert order.external_id == "A-1001"
     assert order.payment_method == "cash_on_delivery"
     assert (order.delivery_method, order.pickup_point_code) == ("cdek", "MSK123")
     # The site's prices, not the catalogue's: the customer was shown them.
