@@ -29,7 +29,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("webhooks/", include("contacts.webhook_urls")),
-    path("webhooks/yookassa/", include("orders.webhook_urls")),
+    path("webhooks/", include("orders.webhook_urls")),
     path("webhooks/cdek/", include("fulfillment.webhook_urls")),
     path("1c/", include("fulfillment.onec.urls")),
 ]
