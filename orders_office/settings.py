@@ -290,6 +290,7 @@ SPECTACULAR_SETTINGS = {
         "and X-Signature: sha256=<hex HMAC-SHA256 of the raw body with the store's API secret>."
     ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from our own static files: no CDN at the customer's site.
     "SWAGGER_UI_DIST": "SIDECAR",

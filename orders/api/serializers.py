@@ -131,7 +131,7 @@ class OrderIntakeSerializer(serializers.Serializer):
     )
     created_at = serializers.DateTimeField(help_text="When the customer placed the order.")
     customer = CustomerSerializer()
-    items = ItemSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
+    items = serializers.ListField(child=ItemSerializer(), min_length=1, max_length=MAX_ITEMS)
     delivery = DeliverySerializer(
         required=False,
         allow_null=True,

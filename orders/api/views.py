@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,8 +27,16 @@ from .serializers import (
     receipt_data,
 )
 
-ERRORS = OpenApiResponse(description="Field errors: {field: [messages]}, dotted for nested fields.")
-UNSIGNED = OpenApiResponse(description="Unknown store, missing or wrong signature.")
+ERRORS = OpenApiResponse(
+    inline_serializer(
+        "FieldErrors",
+        {"field": serializers.ListField(child=serializers.CharField(), required=False)},
+    ),
+    description="Messages by field: {field: [messages]}; nested fields as nested objects or "
+    "dotted names (customer.phone).",
+)
+DETAIL = inline_serializer("Detail", {"detail": serializers.CharField()})
+UNSIGNED = OpenApiResponse(DETAIL, "Unknown store, missing or wrong signature.")
 
 
 class StoreAPIView(APIView):
@@ -64,7 +77,7 @@ class OrderIntakeView(StoreAPIView):
             ),
             400: ERRORS,
             401: UNSIGNED,
-            413: OpenApiResponse(description="The body is larger than 1 MB."),
+            413: OpenApiResponse(DETAIL, "The body is larger than 1 MB."),
         },
         examples=[
             OpenApiExample("Paid order with CDEK delivery", value=EXAMPLE, request_only=True)
@@ -90,7 +103,7 @@ class OrderStateView(StoreAPIView):
         responses={
             200: OrderStateSerializer,
             401: UNSIGNED,
-            404: OpenApiResponse(description="No such order of this store."),
+            404: OpenApiResponse(DETAIL, "No such order of this store."),
         },
     )
     def get(self, request, external_id: str):
