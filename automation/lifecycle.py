@@ -15,10 +15,12 @@ def before_stage_saved(obj: StagedModel, *, now: datetime) -> None:
     set_stage_deadline(obj, entered_at=now)
 
 
-def after_stage_saved(obj: StagedModel, *, now: datetime) -> None:
+def after_stage_saved(obj: StagedModel, *, now: datetime, created: bool = False) -> None:
     """Inside the same transaction: drop the delayed actions of the previous stay and schedule
-    this stage's triggers; the actions due at once run from a worker after commit."""
-    drop_stale_firings(obj)
+    this stage's triggers; the actions due at once run from a worker after commit. A row just
+    `created` had no earlier stay, so there is nothing to drop."""
+    if not created:
+        drop_stale_firings(obj)
     scheduled = schedule_firings(obj, events=(Trigger.Event.ENTERS, Trigger.Event.STAYS), now=now)
     if scheduled:
         from .tasks import run_due_firings_task

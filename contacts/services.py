@@ -36,6 +36,7 @@ def contact_get_or_create(
     email: str = "",
     full_name: str = "",
     messengers: dict[str, str] | None = None,
+    savepoint: bool = True,
 ) -> tuple[Contact, bool]:
     """Return `(contact, created)` for a customer who has just reached us.
 
@@ -44,7 +45,9 @@ def contact_get_or_create(
     e-mail, a name, a messenger id) but keeps the ones it has: a manager may have corrected them.
 
     Raises ContactError when a phone or e-mail is malformed, or when nothing identifies the
-    customer; nothing is written then.
+    customer; nothing is written then. With `savepoint=False` the caller handles the race: a
+    simultaneous request creating the same phone raises IntegrityError, and the caller's own
+    savepoint is rolled back (one statement less on the hot path of website intake).
     """
     messengers = {k: str(v).strip() for k, v in (messengers or {}).items() if v}
     unknown = set(messengers) - set(MESSENGER_FIELDS)
@@ -64,6 +67,11 @@ def contact_get_or_create(
         if contact is not None:
             _fill_blanks(contact, phone=phone, email=email, full_name=full_name, **messengers)
             return contact, False
+        if not savepoint:
+            contact = Contact.objects.create(
+                phone=phone, email=email, full_name=full_name, **messengers
+            )
+            return contact, True
         try:
             # A savepoint: losing the race to a simultaneous request must not break the
             # caller's transaction.

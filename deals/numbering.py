@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from .models import NumberSequence
 
@@ -12,11 +11,17 @@ FIRST_DEAL_NUMBER = 10001
 def next_number(name: str = "deal", *, start: int = FIRST_DEAL_NUMBER) -> str:
     """Draw the next number of sequence `name`; unique even under concurrent requests.
 
-    The row is created on first use; the UPDATE takes a row lock, so two transactions drawing
-    at the same time get consecutive numbers, never the same one.
+    One UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): it takes the row lock, so two
+    transactions drawing at the same time get consecutive numbers, never the same one. The row
+    is created on first use.
     """
-    with transaction.atomic():
-        NumberSequence.objects.get_or_create(name=name, defaults={"last_value": start - 1})
-        NumberSequence.objects.filter(name=name).update(last_value=F("last_value") + 1)
-        value = NumberSequence.objects.values_list("last_value", flat=True).get(name=name)
-    return str(value)
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE name = %s RETURNING last_value"
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, [name])
+        row = cursor.fetchone()
+        if row is None:
+            NumberSequence.objects.get_or_create(name=name, defaults={"last_value": start - 1})
+            cursor.execute(sql, [name])
+            row = cursor.fetchone()
+    return str(row[0])

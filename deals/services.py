@@ -68,13 +68,55 @@ def deal_create(
     return deal
 
 
+def deal_create_placed(
+    *,
+    store: Store,
+    channel: str,
+    contact: Contact,
+    company: Company | None,
+    lines: Iterable[DealItem],
+    via: str,
+    reason: str = "",
+    **fields: Any,
+) -> Deal:
+    """Create a deal that arrives complete, straight at «Заказ оформлен» (a website order:
+    DESIGN §2 "creates both at once"); the caller creates its order in the same transaction.
+
+    The caller has checked what `place_order` would (customer, items, delivery, payment) and
+    passes unsaved `lines` with their products; the history shows the placing as done via
+    `via`. The database constraints still guard the rest (one external id per store).
+    """
+    with transaction.atomic(savepoint=False):
+        deal = Deal(
+            store=store,
+            channel=channel,
+            contact=contact,
+            company=company,
+            stage=Deal.Stage.ORDER_PLACED,
+            **fields,
+        )
+        deal_assign_number(deal)
+        deal_save_new(deal)
+        for line in lines:
+            line.deal = deal
+        DealItem.objects.bulk_create(lines)
+        deal.transitions.create(
+            name="place_order",
+            source=Deal.Stage.NEW,
+            target=Deal.Stage.ORDER_PLACED,
+            via=via,
+            reason=reason,
+        )
+    return deal
+
+
 def deal_save_new(deal: Deal) -> None:
     """Insert a new deal as entering its first stage: its deadline and triggers start now."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         before_stage_saved(deal, now=now)
         deal.save()
-        after_stage_saved(deal, now=now)
+        after_stage_saved(deal, now=now, created=True)
 
 
 def deal_assign_number(deal: Deal) -> None:
@@ -92,8 +134,21 @@ def deal_title(number: str) -> str:
 
 def deal_set_items(*, deal: Deal, items: Iterable[ItemSpec]) -> list[DealItem]:
     """Replace the deal's draft items. Raises DealError naming each bad line."""
+    lines = deal_item_lines(items)
+    for line in lines:
+        line.deal = deal
+    deal.items.all().delete()
+    return DealItem.objects.bulk_create(lines)
+
+
+def deal_item_lines(
+    items: Iterable[ItemSpec], *, products: dict[str, Product] | None = None
+) -> list[DealItem]:
+    """Unsaved deal lines for `items` (no deal yet); `products` by SKU when the caller has
+    them already. Raises DealError naming each bad line."""
     specs = list(items)
-    products = Product.objects.in_bulk([spec.sku for spec in specs], field_name="sku")
+    if products is None:
+        products = Product.objects.in_bulk([spec.sku for spec in specs], field_name="sku")
     errors: list[str] = []
     lines: list[DealItem] = []
     for spec in specs:
@@ -112,7 +167,6 @@ def deal_set_items(*, deal: Deal, items: Iterable[ItemSpec]) -> list[DealItem]:
             continue
         lines.append(
             DealItem(
-                deal=deal,
                 product=product,
                 quantity=spec.quantity,
                 price=product.price if spec.price is None else spec.price,
@@ -120,8 +174,7 @@ def deal_set_items(*, deal: Deal, items: Iterable[ItemSpec]) -> list[DealItem]:
         )
     if errors:
         raise DealError(errors)
-    deal.items.all().delete()
-    return DealItem.objects.bulk_create(lines)
+    return lines
 
 
 def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:

@@ -34,13 +34,13 @@ from contacts.exceptions import ContactError
 from contacts.services import company_get_or_create, contact_get_or_create
 from deals.choices import Channel, DeliveryMethod, PaymentMethod
 from deals.exceptions import DealError
-from deals.models import Deal
-from deals.services import ItemSpec, deal_create, deal_place_order
+from deals.models import Deal, DealItem
+from deals.services import ItemSpec, deal_create, deal_create_placed, deal_item_lines
 
 from .exceptions import OrderError
 from .models import Order
 from .payments import order_record_site_payment
-from .services import order_recalculate_totals
+from .services import order_create_for_deal
 
 
 @dataclass(frozen=True)
@@ -131,19 +131,27 @@ SITE_PAYMENT_METHODS = {
 def order_intake(*, store: Store, data: IntakeOrder, via: str = Via.API) -> IntakeResult:
     """Accept one website order for `store` (see the module docstring). Idempotent on
     (store, external id), also for two simultaneous requests. Raises IntakeError."""
-    existing = _existing(store, data.external_id)
-    if existing is not None:
-        return existing
-    try:
-        # A savepoint: a request that loses the race for the external id leaves no trace.
-        with transaction.atomic():
-            return _create(store, data, via)
-    except (IntegrityError, IntakeError):
-        # The same order, sent twice at once: the other request created it in between.
-        existing = _existing(store, data.external_id)
-        if existing is not None:
-            return existing
-        raise
+    for attempt in (1, 2):
+        try:
+            # A savepoint: a request that loses a race leaves no trace.
+            with transaction.atomic():
+                return _create(store, data, via)
+        except IntegrityError:
+            # The same order sent twice at once (the deal's unique external id), or the same
+            # new customer or SKU in two orders at once: take what the other request created.
+            existing = _existing(store, data.external_id)
+            if existing is not None:
+                return existing
+            if attempt == 2:
+                raise
+        except IntakeError:
+            # A repeat of an accepted order is answered with it, even if some detail would
+            # not pass today (a pickup point closed since).
+            existing = _existing(store, data.external_id)
+            if existing is not None:
+                return existing
+            raise
+    raise AssertionError("unreachable")
 
 
 def _existing(store: Store, external_id: str) -> IntakeResult | None:
@@ -156,33 +164,49 @@ def _existing(store: Store, external_id: str) -> IntakeResult | None:
 
 def _create(store: Store, data: IntakeOrder, via: str) -> IntakeResult:
     contact, company = _customer(data.customer)
-    _ensure_products(data.items)
     terms = _delivery_terms(data.delivery)
-    payment_method = _payment_method(data.payment)
-
+    fields = {
+        "source": data.source,
+        "comment": data.comment,
+        "external_id": data.external_id,
+        "payment_method": _payment_method(data.payment),
+        **terms,
+    }
     with _errors_at("items"):
-        deal = deal_create(
-            store=store,
-            channel=data.channel,
-            contact=contact,
-            company=company,
-            items=[ItemSpec(sku=i.sku, quantity=i.quantity, price=i.price) for i in data.items],
-            source=data.source,
-            comment=data.comment,
-            external_id=data.external_id,
-            payment_method=payment_method,
-            **terms,
+        lines = deal_item_lines(
+            [ItemSpec(sku=i.sku, quantity=i.quantity, price=i.price) for i in data.items],
+            products=_products(data.items),
         )
-    _distribute(deal)
     if data.delivery is None or data.payment is None:
+        with _errors_at("customer"):
+            deal = deal_create(
+                store=store, channel=data.channel, contact=contact, company=company, **fields
+            )
+        for line in lines:
+            line.deal = deal
+        DealItem.objects.bulk_create(lines)
+        _distribute(deal)
         return IntakeResult(deal=deal, order=None, created=True)
 
-    with _errors_at("delivery"):
-        order = deal_place_order(deal_id=deal.pk, actor=None, via=via)
-    order.delivery_cost = data.delivery.cost
-    order.coupon = data.coupon
-    order.save(update_fields=["delivery_cost", "coupon", "updated_at"])
-    order_recalculate_totals(order=order)
+    deal = deal_create_placed(
+        store=store,
+        channel=data.channel,
+        contact=contact,
+        company=company,
+        lines=lines,
+        via=via,
+        reason=_("Complete order from the website"),
+        **fields,
+    )
+    _distribute(deal)
+    order = order_create_for_deal(
+        deal=deal,
+        lines=lines,
+        actor=None,
+        via=via,
+        delivery_cost=data.delivery.cost,
+        coupon=data.coupon,
+    )
     if data.payment.paid:
         with _errors_at("payment"):
             order = order_record_site_payment(
@@ -198,7 +222,7 @@ def _distribute(deal: Deal) -> None:
 def _customer(customer: CustomerIn):
     with _errors_at("customer"):
         contact, _created = contact_get_or_create(
-            phone=customer.phone, email=customer.email, full_name=customer.name
+            phone=customer.phone, email=customer.email, full_name=customer.name, savepoint=False
         )
     company = None
     if customer.company is not None:
@@ -212,19 +236,22 @@ def _customer(customer: CustomerIn):
     return contact, company
 
 
-def _ensure_products(items: Sequence[ItemIn]) -> None:
-    """Create the products the site sold and our catalogue does not know, for review."""
+def _products(items: Sequence[ItemIn]) -> dict[str, Product]:
+    """The products of `items` by SKU. Those the catalogue does not know yet are created from
+    the site's name and price, flagged for review."""
     skus = {item.sku for item in items}
-    known = set(Product.objects.filter(sku__in=skus).values_list("sku", flat=True))
+    products = Product.objects.in_bulk(skus, field_name="sku")
     new = {}
     for item in items:
-        if item.sku not in known and item.sku not in new:
+        if item.sku not in products and item.sku not in new:
             new[item.sku] = Product(
                 sku=item.sku, name=item.name or item.sku, price=item.price, needs_review=True
             )
     if new:
-        # ignore_conflicts: a simultaneous order with the same new SKU created it first.
+        # ignore_conflicts: a simultaneous order with the same new SKU may have created it.
         Product.objects.bulk_create(new.values(), ignore_conflicts=True)
+        products.update(Product.objects.in_bulk(new, field_name="sku"))
+    return products
 
 
 def _delivery_terms(delivery: DeliveryIn | None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -299,9 +300,10 @@ class Order(StagedModel, CustomerTerms):
     # stale while the lines are edited in the same form. The admin's item formset checks it
     # against the new lines, and orders.services.order_recalculate_totals refuses it.
 
-    def recalculate_totals(self) -> None:
-        """Recompute items_total and total from the lines (not saved)."""
-        lines = self.items.all()
+    def recalculate_totals(self, lines: Iterable[OrderItem] | None = None) -> None:
+        """Recompute items_total and total from the lines (not saved); `lines` when they are
+        not saved yet or already loaded."""
+        lines = self.items.all() if lines is None else lines
         self.items_total = sum((line.total for line in lines), ZERO)
         self.total = max(self.items_total - self.discount_amount, ZERO) + self.delivery_cost
 

@@ -4,7 +4,8 @@ never change a status themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -13,11 +14,11 @@ from django.utils.translation import gettext as _
 
 from automation.lifecycle import after_stage_saved, before_stage_saved
 from automation.models import Via
-from deals.models import RefusalReason
+from deals.models import Deal, DealItem, RefusalReason
 from deals.services import deal_transition
 
 from .exceptions import OrderError
-from .models import Order, OrderItem
+from .models import ZERO, Order, OrderItem
 from .payments import (
     ORDER_PAID,
     payment_open_for_order,
@@ -47,41 +48,60 @@ def order_place_from_deal(
             via=via,
             expected_state=expected_state,
         )
-        now = timezone.now()
-        order = Order(
-            # One deal, one order: a deal is placed once, and a cancelled order loses the deal.
-            number=deal.number,
-            deal=deal,
-            store=deal.store,
-            contact=deal.contact,
-            company=deal.company,
-            responsible=deal.responsible or actor,
-            payment_method=deal.payment_method,
-            delivery_method=deal.delivery_method,
-            delivery_address=deal.delivery_address,
-            pickup_point=deal.pickup_point,
-            pickup_point_code=deal.pickup_point_code,
-            comment=deal.comment,
-            external_id=deal.external_id,
+        return order_create_for_deal(
+            deal=deal, lines=list(deal.items.select_related("product")), actor=actor, via=via
         )
-        before_stage_saved(order, now=now)
-        order.save()
-        OrderItem.objects.bulk_create(
-            OrderItem(
-                order=order,
-                product=item.product,
-                sku=item.product.sku,
-                name=item.product.name,
-                price=item.price,
-                quantity=item.quantity,
-            )
-            for item in deal.items.select_related("product")
+
+
+def order_create_for_deal(
+    *,
+    deal: Deal,
+    lines: Iterable[DealItem],
+    actor: Any | None,
+    via: str,
+    delivery_cost: Decimal = ZERO,
+    coupon: str = "",
+) -> Order:
+    """The order of a deal that has just reached «Заказ оформлен», in the caller's transaction:
+    customer, delivery and payment from the deal, one order line per deal line (`lines`, with
+    their products loaded), totals computed here."""
+    now = timezone.now()
+    order = Order(
+        # One deal, one order: a deal is placed once, and a cancelled order loses the deal.
+        number=deal.number,
+        deal=deal,
+        store=deal.store,
+        contact=deal.contact,
+        company=deal.company,
+        responsible=deal.responsible or actor,
+        payment_method=deal.payment_method,
+        delivery_method=deal.delivery_method,
+        delivery_address=deal.delivery_address,
+        pickup_point=deal.pickup_point,
+        pickup_point_code=deal.pickup_point_code,
+        comment=deal.comment,
+        external_id=deal.external_id,
+        delivery_cost=delivery_cost,
+        coupon=coupon,
+    )
+    items = [
+        OrderItem(
+            product=line.product,
+            sku=line.product.sku,
+            name=line.product.name,
+            price=line.price,
+            quantity=line.quantity,
         )
-        order_recalculate_totals(order=order)
-        order.transitions.create(
-            name="create", source="", target=order.status, actor=actor, via=via
-        )
-        after_stage_saved(order, now=now)
+        for line in lines
+    ]
+    order.recalculate_totals(lines=items)
+    before_stage_saved(order, now=now)
+    order.save()
+    for item in items:
+        item.order = order
+    OrderItem.objects.bulk_create(items)
+    order.transitions.create(name="create", source="", target=order.status, actor=actor, via=via)
+    after_stage_saved(order, now=now, created=True)
     return order
 
 
