@@ -20,7 +20,7 @@ each other and never push a manager over the cap.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -311,7 +311,10 @@ def distribute_queue(*, now: datetime | None = None) -> int:
             deal_queue().filter(store_id=store_id).order_by(*order).values_list("pk", flat=True)
         )[:QUEUE_BATCH]
         for deal_id in waiting:
-            outcome = _distribute_queued(deal_id=deal_id, now=now)
+            # One run hands its deals out at "the same" moment; stamping them a microsecond
+            # apart keeps round-robin's least-recently-assigned order within the run.
+            stamp = now + timedelta(microseconds=assigned)
+            outcome = _distribute_queued(deal_id=deal_id, now=stamp)
             if outcome is None:
                 continue
             if outcome is False:
