@@ -288,11 +288,12 @@ def deal_distribute(*, deal: Deal, now: datetime | None = None) -> DistributionO
 # --- the queue -------------------------------------------------------------------------------
 
 
+#: A deal waiting for a manager: queued, still new, and nobody took it by hand.
+IN_QUEUE = Q(queued_since__isnull=False, responsible__isnull=True, stage=Deal.Stage.NEW)
+
+
 def deal_queue() -> QuerySet[Deal]:
-    """Deals waiting for a manager: queued, still new, and nobody took them by hand."""
-    return Deal.objects.filter(
-        queued_since__isnull=False, responsible__isnull=True, stage=Deal.Stage.NEW
-    )
+    return Deal.objects.filter(IN_QUEUE)
 
 
 def distribute_queue(*, now: datetime | None = None) -> int:
