@@ -239,7 +239,7 @@ class StoreDistributionSettingsAdmin(admin.ModelAdmin):
 class DealAssignmentAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     store_field = "deal__store"
     list_display = ("at", "deal", "manager", "strategy", "rule_name", "actor", "note")
-    list_filter = ("strategy", "deal__store")
+    list_filter = ("strategy",)
     list_select_related = ("deal", "manager", "actor")
     search_fields = ("deal__number", "rule_name")
     date_hierarchy = "at"
