@@ -17,6 +17,8 @@ from automation.admin import (
 from automation.admin_models import FiringInline, TaskInline
 from contacts.admin import PhoneSearchMixin
 
+from .admin_distribution import DealAssignmentInline, QueueFilter
+from .distribution import deal_log_manual_assignment
 from .filters import ResponsibleFilter
 from .forms import ItemLineForm
 from .models import Deal, DealItem, DealTransition, RefusalReason
@@ -92,6 +94,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
         "responsible",
         "store",
         "age",
+        "queue",
     )
     list_display_links = ("number", "customer_display")
     list_filter = (
@@ -99,6 +102,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
         OverdueFilter,
         StoreFilter,
         ResponsibleFilter,
+        QueueFilter,
         "channel",
         "delivery_method",
         "payment_method",
@@ -115,7 +119,13 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     list_select_related = ("contact", "company", "responsible", "store")
     autocomplete_fields = ("contact", "company")
     date_hierarchy = "created_at"
-    inlines = [DealItemInline, DealTransitionInline, TaskInline, FiringInline]
+    inlines = [
+        DealItemInline,
+        DealTransitionInline,
+        DealAssignmentInline,
+        TaskInline,
+        FiringInline,
+    ]
     readonly_fields = (
         "number",
         "stage",
@@ -209,6 +219,8 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
             deal_save_new(obj)
             return
         super().save_model(request, obj, form, change)
+        if "responsible" in form.changed_data:
+            deal_log_manual_assignment(deal=obj, actor=request.user)
 
     @admin.display(description=_("customer"), ordering="contact__full_name")
     def customer_display(self, obj: Deal) -> str:
@@ -229,3 +241,9 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, obj: Deal) -> str:
         return timesince(obj.created_at, depth=1)
+
+    @admin.display(description=_("queue"), ordering="queued_since")
+    def queue(self, obj: Deal) -> str:
+        if obj.queued_since is None or obj.responsible_id or obj.stage != Deal.Stage.NEW:
+            return ""
+        return _("waiting %(time)s") % {"time": timesince(obj.queued_since, depth=1)}

@@ -38,3 +38,32 @@ POSTPAID_METHODS = frozenset(
 PAID_ON_RECEIPT_METHODS = frozenset(
     {PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.CARD_ON_DELIVERY}
 )
+
+
+class CustomerType(models.TextChoices):
+    """Who the deal is for: a person, or a company (a deal with a company is a legal entity's)."""
+
+    INDIVIDUAL = "individual", _("Individual")
+    LEGAL_ENTITY = "legal_entity", _("Legal entity")
+
+
+class Presence(models.TextChoices):
+    """Where a manager is right now; only «на месте» takes new deals."""
+
+    AT_DESK = "at_desk", _("At desk")
+    BUSY = "busy", _("Busy")
+    LUNCH = "lunch", _("At lunch")
+    AWAY = "away", _("Away")
+
+
+class QueueOrder(models.TextChoices):
+    OLDEST_FIRST = "oldest_first", _("Oldest first")
+    NEWEST_FIRST = "newest_first", _("Newest first")
+
+
+class AssignmentStrategy(models.TextChoices):
+    RETURNING_CUSTOMER = "returning_customer", _("Returning customer to their manager")
+    ROUND_ROBIN = "round_robin", _("Round-robin")
+    QUEUED = "queued", _("Queued")
+    FROM_QUEUE = "from_queue", _("From the queue")
+    MANUAL = "manual", _("By hand")

@@ -199,6 +199,13 @@ class Deal(StagedModel, CustomerTerms):
         related_name="lost_deals",
     )
     lost_comment = models.TextField(_("refusal comment"), blank=True)
+    queued_since = models.DateTimeField(
+        _("in the queue since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Nobody could take the deal when it arrived: it waits for a free manager."),
+    )
 
     class Meta:
         verbose_name = _("deal")
@@ -220,6 +227,12 @@ class Deal(StagedModel, CustomerTerms):
             models.Index(fields=["store", "stage"], name="deal_store_stage"),
             models.Index(fields=["responsible", "stage"], name="deal_responsible_stage"),
             models.Index(fields=["-created_at"], name="deal_created"),
+            # The distribution queue: only the waiting deals are indexed.
+            models.Index(
+                fields=["store", "created_at"],
+                condition=Q(queued_since__isnull=False),
+                name="deal_queue",
+            ),
             # The minute sweep's scans: only rows still waiting for their mark are indexed.
             models.Index(
                 fields=["stage_deadline_at"],
@@ -355,3 +368,11 @@ class DealTransition(TransitionLog):
     class Meta(TransitionLog.Meta):
         verbose_name = _("deal stage change")
         verbose_name_plural = _("deal stage changes")
+
+
+from .distribution_models import (  # noqa: E402,F401  (models of the distribution of deals)
+    DealAssignment,
+    DistributionRule,
+    ManagerProfile,
+    StoreDistributionSettings,
+)

@@ -199,6 +199,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 50},
     },
+    # Queued deals to managers who have become available (start of shift, back from lunch).
+    "deals-distribute-queue": {
+        "task": "deals.tasks.distribute_queue_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     # Payments a lost task or notification left half-done: create, re-check, expire, refund.
     # Statuses of CDEK shipments the webhook may have missed, within the request rate.
     "fulfillment-poll-cdek": {
