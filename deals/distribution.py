@@ -39,6 +39,7 @@ from .models import (
     ManagerProfile,
     StoreDistributionSettings,
 )
+from .signals import deal_assigned
 
 #: The deals that count against a manager's cap: the ones still being worked as requests.
 #: Once the order is placed its processing is the order's, so it no longer takes a slot.
@@ -240,6 +241,7 @@ def _assign(
     deal.save(update_fields=["responsible", "queued_since"])
     profile.last_assigned_at = now
     profile.save(update_fields=["last_assigned_at"])
+    deal_assigned.send(sender=Deal, deal=deal)
     return _log(deal, choice, strategy=strategy, manager=profile.user, now=now, note=note)
 
 
@@ -289,7 +291,12 @@ def deal_distribute(*, deal: Deal, now: datetime | None = None) -> DistributionO
 
 
 #: A deal waiting for a manager: queued, still new, and nobody took it by hand.
-IN_QUEUE = Q(queued_since__isnull=False, responsible__isnull=True, stage=Deal.Stage.NEW)
+#: A complete website order waits at «Заказ оформлен» (its order was created at once).
+IN_QUEUE = Q(
+    queued_since__isnull=False,
+    responsible__isnull=True,
+    stage__in=[Deal.Stage.NEW, Deal.Stage.ORDER_PLACED],
+)
 
 
 def deal_queue() -> QuerySet[Deal]:

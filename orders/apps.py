@@ -10,6 +10,7 @@ class OrdersConfig(AppConfig):
         from automation.registry import register_transition_runner
         from deals.services import register_order_placer
 
+        from . import receivers  # noqa: F401
         from .services import order_place_from_deal, order_run_system_transition
 
         register_order_placer(order_place_from_deal)

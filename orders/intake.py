@@ -33,6 +33,7 @@ from catalog.models import Product, Store, Warehouse
 from contacts.exceptions import ContactError
 from contacts.services import company_get_or_create, contact_get_or_create
 from deals.choices import Channel, DeliveryMethod, PaymentMethod
+from deals.distribution import deal_distribute
 from deals.exceptions import DealError
 from deals.models import Deal, DealItem
 from deals.services import ItemSpec, deal_create, deal_create_placed, deal_item_lines
@@ -185,7 +186,7 @@ def _create(store: Store, data: IntakeOrder, via: str) -> IntakeResult:
         for line in lines:
             line.deal = deal
         DealItem.objects.bulk_create(lines)
-        _distribute(deal)
+        deal_distribute(deal=deal)
         return IntakeResult(deal=deal, order=None, created=True)
 
     deal = deal_create_placed(
@@ -198,7 +199,7 @@ def _create(store: Store, data: IntakeOrder, via: str) -> IntakeResult:
         reason=_("Complete order from the website"),
         **fields,
     )
-    _distribute(deal)
+    deal_distribute(deal=deal)
     order = order_create_for_deal(
         deal=deal,
         lines=lines,
@@ -213,10 +214,6 @@ def _create(store: Store, data: IntakeOrder, via: str) -> IntakeResult:
                 order_id=order.pk, provider_payment_id=data.payment.transaction_id, via=via
             )
     return IntakeResult(deal=deal, order=order, created=True)
-
-
-def _distribute(deal: Deal) -> None:
-    """Hand the new deal to a manager, or to the queue (docs/distribution.md)."""
 
 
 def _customer(customer: CustomerIn):
