@@ -138,6 +138,39 @@ def test_it_never_gives_two_deals_the_same_number(on_postgres):
     assert sorted(map(int, drawn)) == list(range(1, threads * per_thread + 1))
 
 
+def test_deal_numbers_from_the_database_sequence_are_unique_and_do_not_wait(on_postgres):
+    threads, per_thread = 8, 5
+    barrier = threading.Barrier(threads, timeout=TIMEOUT)
+    results: dict[str, Any] = {}
+    held = threading.Event()
+
+    def holder() -> str:
+        # A transaction that drew a number and has not committed must not hold others back.
+        from django.db import transaction
+
+        with transaction.atomic():
+            number = next_number("deal")
+            held.set()
+            barrier.wait()
+            return number
+
+    def draw() -> list[str]:
+        held.wait(TIMEOUT)
+        barrier.wait()
+        return [next_number("deal") for _ in range(per_thread)]
+
+    workers = [_start("holder", holder, results)]
+    barrier = threading.Barrier(threads, timeout=TIMEOUT)
+    workers += [_start(f"drawer-{i}", draw, results) for i in range(threads - 1)]
+    for worker in workers:
+        worker.join(TIMEOUT)
+
+    assert [r for r in results.values() if isinstance(r, Exception)] == []
+    drawn = [results["holder"]] + [n for k, v in results.items() if k != "holder" for n in v]
+    assert len(set(drawn)) == len(drawn) == 1 + (threads - 1) * per_thread
+    assert min(map(int, drawn)) >= 10001
+
+
 def test_two_simultaneous_completions_of_a_return_restock_and_refund_once(
     on_postgres, hold_first_transition
 ):
