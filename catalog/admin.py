@@ -29,6 +29,7 @@ class StoreForm(forms.ModelForm):
             "name",
             "code",
             "api_secret",
+            "callback_url",
             "is_active",
             "work_start",
             "work_end",
