@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from integrations.sandbox.demo import seed_cdek_sandbox
+from orders.demo_store_events import point_demo_stores_at_sandbox
 
 from .demo_assembly import align_demo_assembly_documents
 from .onec.demo import seed_onec_demo
@@ -17,4 +18,6 @@ DEMO_STEPS: list[Callable[[Log], None]] = [
     align_demo_assembly_documents,
     seed_cdek_sandbox,
     seed_onec_demo,
+    # Last: the demo history written above must not send events to the store website.
+    point_demo_stores_at_sandbox,
 ]

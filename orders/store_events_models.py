@@ -45,7 +45,9 @@ class StoreEvent(models.Model):
     #: When a worker may send it (next): a retry's time, or the end of a worker's claim.
     #: None once delivered or failed.
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    last_response_code = models.PositiveSmallIntegerField(_("last HTTP code"), null=True, blank=True)
+    last_response_code = models.PositiveSmallIntegerField(
+        _("last HTTP code"), null=True, blank=True
+    )
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
