@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from automation.admin import StoreFilter, StoreScopedAdminMixin
@@ -128,7 +128,7 @@ class StoreEventAdmin(StoreScopedAdminMixin, StoreEventReadOnly, admin.ModelAdmi
     def status_display(self, obj: StoreEvent) -> str:
         return reported_status(obj)
 
-    @admin.display(description=_("delivery"), ordering="state")
+    @admin.display(description=pgettext_lazy("store event", "sending"), ordering="state")
     def state_display(self, obj: StoreEvent) -> str:
         return state_badge(obj)
 
@@ -164,7 +164,7 @@ class StoreEventInline(StoreEventReadOnly, admin.TabularInline):
     def status_display(self, obj: StoreEvent) -> str:
         return reported_status(obj)
 
-    @admin.display(description=_("delivery"))
+    @admin.display(description=pgettext_lazy("store event", "sending"))
     def state_display(self, obj: StoreEvent) -> str:
         return state_badge(obj)
 

@@ -9,6 +9,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Store
 
@@ -19,9 +20,10 @@ class StoreEvent(models.Model):
         PAYMENT_STATUS_CHANGED = "order.payment_status_changed", _("Payment status changed")
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Waiting to be sent")
-        DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Not delivered")
+        # «Доставлено»: an event, not a parcel; the context keeps the two apart.
+        PENDING = "pending", pgettext_lazy("store event", "Waiting to be sent")
+        DELIVERED = "delivered", pgettext_lazy("store event", "Delivered")
+        FAILED = "failed", pgettext_lazy("store event", "Not delivered")
 
     #: Sent as `X-Event-Id` and `event_id`: the site de-duplicates on it.
     event_id = models.UUIDField(_("event id"), default=uuid.uuid4, unique=True, editable=False)
@@ -39,7 +41,10 @@ class StoreEvent(models.Model):
     #: The JSON body, frozen when the change happened.
     payload = models.JSONField(_("event"))
     state = models.CharField(
-        _("delivery"), max_length=16, choices=State.choices, default=State.PENDING
+        pgettext_lazy("store event", "sending"),
+        max_length=16,
+        choices=State.choices,
+        default=State.PENDING,
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     #: When a worker may send it (next): a retry's time, or the end of a worker's claim.
