@@ -4,18 +4,24 @@ retried with backoff, visible and resendable in the admin."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
+import requests
 import responses
 import time_machine
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from automation.exceptions import TransitionNotAllowed
+from integrations.sandbox import storesite as sandbox_site
 from integrations.storesite.signing import signature_matches
 from orders import store_events, tasks
+from orders.demo_store_events import point_demo_stores_at_sandbox, sandbox_callback_url
 from orders.models import Order, StoreEvent
 from orders.payments import order_record_invoice_payment
 from orders.services import order_cancel, order_mark_paid, order_send_payment_link
@@ -26,7 +32,7 @@ from orders.store_events import (
     store_events_enqueue_due,
     store_events_resend,
 )
-from tests.factories import OrderFactory, RefusalReasonFactory, UserFactory
+from tests.factories import OrderFactory, RefusalReasonFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,16 +146,15 @@ def test_a_store_without_a_callback_url_gets_no_events(store_a, queue):
 def test_a_refused_transition_writes_no_event(site_store, queue):
     order = OrderFactory(store=site_store, status=Order.Status.ISSUED)
 
-    with pytest.raises(Exception):  # noqa: B017, PT011 - whichever refusal, nothing is written
+    with pytest.raises(TransitionNotAllowed):
         order_send_payment_link(order_id=order.pk, actor=None)
 
     assert not StoreEvent.objects.exists()
 
 
-def test_the_payload_is_frozen_at_the_change_and_labels_are_russian(site_store, queue, settings):
+def test_the_payload_is_frozen_at_the_change_and_labels_are_russian(site_store, queue):
     order = awaiting_order(site_store)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("django.utils.translation.get_language", lambda: "en")
+    with translation.override("en"):  # a user working in English
         pay(order)
     order_cancel(order_id=order.pk, actor=None, reason=RefusalReasonFactory(), via="admin")
 
@@ -222,8 +227,6 @@ def test_a_delivered_event_is_never_sent_again(site_store, queue, site):
 def test_a_5xx_or_timeout_is_retried_on_the_backoff_schedule_then_failed(
     site_store, queue, site, clock
 ):
-    import requests
-
     site.post(SITE, status=503, body="maintenance")
     site.post(SITE, body=requests.ConnectTimeout())
     pay(awaiting_order(site_store))
@@ -503,3 +506,97 @@ def test_the_order_page_shows_its_events(client, site_store, queue, team_lead):
     page = response.content.decode()
     assert "События для сайта" in page
     assert "Ожидает отправки" in page
+
+
+# --- the demo -----------------------------------------------------------------------------
+
+
+def test_events_reach_the_sandbox_site_which_verifies_them_with_the_store_secret(
+    client, site_store, queue, site, settings
+):
+    # The real client, the real signature, the sandbox view and the store secret lookup that
+    # orders registers (orders.apps): requests to the site are handed to the test client.
+    settings.ROOT_URLCONF = "tests.integrations.urls_sandbox"
+    site_store.callback_url = "http://office.test/sandbox/storesite/events/"
+    site_store.save()
+    sandbox_site.forget_all()
+
+    def forward(request):
+        answer = client.post(
+            "/sandbox/storesite/events/",
+            data=request.body,
+            content_type="application/json",
+            headers={k: v for k, v in request.headers.items() if k.startswith("X-")},
+        )
+        return answer.status_code, {}, answer.content
+
+    site.add_callback(responses.POST, site_store.callback_url, callback=forward)
+    pay(awaiting_order(site_store, number="A-77"))
+    event = StoreEvent.objects.get()
+
+    store_event_deliver(event_pk=event.pk)
+
+    event.refresh_from_db()
+    assert event.state == StoreEvent.State.DELIVERED
+    received = sandbox_site.received_events()
+    assert [(r["store"], r["event"]["number"], r["duplicate"]) for r in received] == [
+        ("dom", "A-77", False)
+    ]
+
+
+def test_the_demo_points_the_demo_stores_at_the_sandbox_once(db, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    stores = {
+        "dom": StoreFactory(code="dom"),
+        "sport": StoreFactory(code="sport", callback_url="https://sport.example/hook"),
+    }
+
+    point_demo_stores_at_sandbox(log=lambda line: None)
+    point_demo_stores_at_sandbox(log=lambda line: None)
+
+    stores["dom"].refresh_from_db()
+    stores["sport"].refresh_from_db()
+    assert stores["dom"].callback_url == sandbox_callback_url()
+    assert sandbox_callback_url() == "http://127.0.0.1:8000/sandbox/storesite/events/"
+    # One a person has set is left alone.
+    assert stores["sport"].callback_url == "https://sport.example/hook"
+
+
+# --- two workers at once (PostgreSQL) -----------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_send_one_event_at_the_same_time(on_postgres, site_store, queue):
+    """The first worker is still waiting for the site when the second one takes the same
+    event (a duplicated task, the beat): the second finds it claimed and sends nothing."""
+    pay(awaiting_order(site_store))
+    event = StoreEvent.objects.get()
+    answering, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def slow_site(request):
+        answering.set()
+        release.wait(10)
+        return 200, {}, b"{}"
+
+    def worker(name: str) -> None:
+        try:
+            results[name] = store_event_deliver(event_pk=event.pk)
+        finally:
+            connection.close()
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, SITE, callback=slow_site)
+        first = threading.Thread(target=worker, args=("first",))
+        first.start()
+        assert answering.wait(10)
+        second = threading.Thread(target=worker, args=("second",))
+        second.start()
+        second.join(10)
+        release.set()
+        first.join(10)
+        calls = len(mock.calls)
+
+    assert results["second"] is None
+    assert results["first"].state == StoreEvent.State.DELIVERED
+    assert calls == 1
