@@ -600,3 +600,18 @@ def test_two_workers_never_send_one_event_at_the_same_time(on_postgres, site_sto
     assert results["second"] is None
     assert results["first"].state == StoreEvent.State.DELIVERED
     assert calls == 1
+
+
+@pytest.mark.parametrize("term", ["A-5", "{event_id}"])
+def test_the_list_finds_events_by_order_number_or_event_id(client, site_store, queue, term):
+    pay(awaiting_order(site_store, number="A-5"))
+    pay(awaiting_order(site_store, number="B-6", external_id="other"))
+    event = StoreEvent.objects.get(order__number="A-5")
+    client.force_login(_events_user(site_store))
+
+    response = client.get(
+        reverse("admin:orders_storeevent_changelist"),
+        {"q": term.format(event_id=event.event_id)},
+    )
+
+    assert [e.pk for e in response.context["cl"].result_list] == [event.pk]
