@@ -48,7 +48,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from catalog.models import Product, Store  # noqa: E402
 from contacts.models import Contact  # noqa: E402
-from integrations.signing import sign_body  # noqa: E402
+from integrations.storesite.signing import sign  # noqa: E402
 from orders.models import Order  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def _post(session: requests.Session, url: str, payload: dict) -> requests.Respon
         headers={
             "Content-Type": "application/json",
             "X-Store-Code": "bench",
-            "X-Signature": sign_body(body, SECRET),
+            "X-Signature": sign(body, SECRET),
         },
         timeout=30,
     )
@@ -246,7 +246,7 @@ def _statements_per_order(maker: OrderMaker, samples: int = 30) -> list[int]:
                 "/api/v1/orders/",
                 data=body,
                 content_type="application/json",
-                headers={"X-Store-Code": "bench", "X-Signature": sign_body(body, SECRET)},
+                headers={"X-Store-Code": "bench", "X-Signature": sign(body, SECRET)},
             )
         assert response.status_code == 201, response.content
         counts.append(len(ctx.captured_queries))

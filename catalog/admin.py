@@ -18,6 +18,14 @@ WEEKDAYS = [
 ]
 
 
+class HttpsURLField(forms.URLField):
+    """A URL typed without a scheme is taken as https:// (Django 6's default, said now)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+
 class StoreForm(forms.ModelForm):
     work_days = forms.MultipleChoiceField(
         label=_("working days"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple
@@ -29,6 +37,7 @@ class StoreForm(forms.ModelForm):
             "name",
             "code",
             "api_secret",
+            "callback_url",
             "is_active",
             "work_start",
             "work_end",
@@ -36,6 +45,7 @@ class StoreForm(forms.ModelForm):
             "observe_holidays",
             "members",
         ]
+        field_classes = {"callback_url": HttpsURLField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -43,6 +43,15 @@ class Store(models.Model):
         default=generate_api_secret,
         help_text=_("Key of the HMAC-SHA256 signature of the store's API requests."),
     )
+    callback_url = models.URLField(
+        _("callback URL"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Every change of an order's status is POSTed here as a signed event "
+            "(docs/store-callbacks.md). Empty: no events are sent."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     # Working hours: stage time limits "in working time" count only these hours.
     work_start = models.TimeField(_("work starts"), default=time(9, 0))

@@ -10,4 +10,4 @@ class FulfillmentConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers fulfillment's work in the order transitions and its history labels.
-        from . import hooks, shipments, tracking  # noqa: F401
+        from . import hooks, shipments  # noqa: F401

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from deals.demo_distribution import seed_distribution_demo
 from integrations.sandbox.demo import seed_cdek_sandbox
+from orders.demo_store_events import point_demo_stores_at_sandbox
 
 from .demo_assembly import align_demo_assembly_documents
 from .onec.demo import seed_onec_demo
@@ -19,4 +20,6 @@ DEMO_STEPS: list[Callable[[Log], None]] = [
     seed_cdek_sandbox,
     seed_onec_demo,
     seed_distribution_demo,
+    # Last: the demo history written above must not send events to the store website.
+    point_demo_stores_at_sandbox,
 ]

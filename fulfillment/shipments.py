@@ -42,6 +42,7 @@ from orders.hooks import TransitionContext, on_transition
 from orders.models import Order, PaymentStatus, Status
 from orders.payments import net_line_cents
 from orders.services import ORDER_TRANSITION_SERVICES
+from orders.store_events import register_tracking_number_source
 
 from .shipment_models import CarrierStatusMapping, Shipment, ShipmentEvent
 
@@ -124,6 +125,21 @@ def shipment_close(order: Order, context: TransitionContext) -> None:
 
 def live_shipment(order: Order) -> Shipment | None:
     return order.shipments.exclude(status=Shipment.Status.CANCELLED).order_by("-pk").first()
+
+
+def tracking_number(order: Order) -> str | None:
+    """The CDEK number of the order's shipment, once CDEK has given one (the events for the
+    store's website carry it)."""
+    return (
+        order.shipments.exclude(status=Shipment.Status.CANCELLED)
+        .exclude(cdek_number="")
+        .order_by("-pk")
+        .values_list("cdek_number", flat=True)
+        .first()
+    )
+
+
+register_tracking_number_source(tracking_number)
 
 
 def _address(order: Order) -> str:

@@ -523,4 +523,5 @@ def register_order_inline(inline: type[InlineModelAdmin]) -> type[InlineModelAdm
     return inline
 
 
-from . import admin_returns  # noqa: E402,F401  (registers the returns pages)
+# Registers the pages of returns and of the events for the stores' websites.
+from . import admin_returns, admin_store_events  # noqa: E402,F401

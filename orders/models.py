@@ -544,7 +544,8 @@ class OrderTransition(TransitionLog):
         verbose_name_plural = _("order status changes")
 
 
-# Payments, refunds and returns live in their own modules; importing them here registers them
-# with the app and lets callers write `from orders.models import Payment`.
+# Payments, refunds, returns and store events live in their own modules; importing them here
+# registers them with the app and lets callers write `from orders.models import Payment`.
 from .payments_models import Payment, Refund  # noqa: E402, F401
 from .returns_models import OrderReturn, ReturnLine, ReturnReason  # noqa: E402, F401
+from .store_events_models import StoreEvent  # noqa: E402, F401

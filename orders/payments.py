@@ -64,6 +64,8 @@ from .models import (
     Refund,
     Status,
 )
+from .store_events import store_event_record
+from .store_events_models import StoreEvent
 
 logger = logging.getLogger(__name__)
 
@@ -246,10 +248,19 @@ def _locked_order(order_id: int) -> Order:
 
 def _bump_version(order: Order, **fields: Any) -> None:
     # A form opened before the money moved must not save over it (VersionedModelForm).
+    previous_payment_status = order.payment_status
     Order.objects.filter(pk=order.pk).update(version=F("version") + 1, **fields)
     order.version += 1
     for name, value in fields.items():
         setattr(order, name, value)
+    if order.payment_status != previous_payment_status:
+        # Not a transition, so order_transition does not tell the store's website: tell it here.
+        store_event_record(
+            order,
+            type=StoreEvent.Type.PAYMENT_STATUS_CHANGED,
+            previous_status=order.status,
+            previous_payment_status=previous_payment_status,
+        )
 
 
 def _tell_manager(

@@ -85,3 +85,20 @@ def reconcile_payments_task() -> str:
     from .payments import payments_reconcile
 
     return str(payments_reconcile())
+
+
+@shared_task
+def deliver_store_event_task(*, event_pk: int) -> None:
+    """Send one event to the store's website (`store_event_deliver`). Not retried by Celery:
+    the next attempt's time is in the row, and the beat job below enqueues it."""
+    from .store_events import store_event_deliver
+
+    store_event_deliver(event_pk=event_pk)
+
+
+@shared_task
+def enqueue_due_store_events_task() -> int:
+    """Periodic: the events whose retry time has come, or whose task was lost."""
+    from .store_events import store_events_enqueue_due
+
+    return store_events_enqueue_due()

@@ -1,5 +1,6 @@
 """The one way an order's status changes: `order_transition` runs a transition of the matrix
-with its log, the hooks of the apps above (orders.hooks), and the deal following its order.
+with its log, the hooks of the apps above (orders.hooks), the deal following its order, and the
+event for the store's website (orders.store_events).
 orders.services and orders.returns build the per-transition services on it."""
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from deals.services import deal_lose, deal_win
 
 from .hooks import TransitionContext, run_transition_hooks
 from .models import Order, Status
+from .store_events import store_event_record
+from .store_events_models import StoreEvent
 
 
 def order_transition(
@@ -56,6 +59,8 @@ def order_transition(
             ),
         )
         _follow_with_deal(order, via=via)
+        # After the hooks: the event tells the tracking number of the shipment just created.
+        store_event_record(order, type=StoreEvent.Type.STATUS_CHANGED, previous_status=log.source)
     return order
 
 

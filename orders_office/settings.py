@@ -212,6 +212,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 50},
     },
+    # Events for the stores' websites: retries whose time has come, events whose task was lost.
+    "orders-store-events": {
+        "task": "orders.tasks.enqueue_due_store_events_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     "orders-reconcile-payments": {
         "task": "orders.tasks.reconcile_payments_task",
         "schedule": 300.0,

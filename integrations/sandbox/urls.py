@@ -5,7 +5,7 @@ Mounted at /sandbox/ by orders_office/urls.py only when settings.SANDBOX_ENABLED
 
 from django.urls import path, re_path
 
-from .views import cdek, outbox, smsru, telegram, viber, vk, whatsapp, yookassa
+from .views import cdek, outbox, smsru, storesite, telegram, viber, vk, whatsapp, yookassa
 
 app_name = "sandbox"
 
@@ -51,4 +51,8 @@ urlpatterns = [
     path("cdek/v2/webhooks/<str:hook_uuid>", cdek.webhook, name="cdek-webhook"),
     path("cdek/advance/<int:pk>/", cdek.advance, name="cdek-advance"),
     path("cdek/repush/<int:pk>/", cdek.repush, name="cdek-repush"),
+    # The stores' website: the demo stores' callback URL, and what it received.
+    path("storesite/", storesite.page, name="storesite"),
+    path("storesite/events/", storesite.receive, name="storesite-events"),
+    path("storesite/switch/", storesite.switch, name="storesite-switch"),
 ]

@@ -11,7 +11,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from catalog.models import Store
-from integrations.signing import signature_matches
+from integrations.storesite.signing import signature_matches
 
 STORE_HEADER = "X-Store-Code"
 SIGNATURE_HEADER = "X-Signature"

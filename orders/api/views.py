@@ -18,7 +18,7 @@ from deals.models import Deal
 
 from ..intake import IntakeError, order_intake
 from ..models import Order
-from ..store_state import tracking_number_for
+from ..store_events import tracking_number as tracking_number_for
 from .authentication import IsSignedByStore, StoreSignatureAuthentication, refuse_oversized
 from .serializers import (
     OrderIntakeSerializer,

@@ -172,9 +172,9 @@ def test_the_order_page_costs_the_same_queries_for_any_number_of_lines(
     document = _document(store_a, team_lead, lines)
     client.force_login(team_lead)
 
-    # 27: the page with its inlines (items, payments, refunds, returns, assembly, shipments,
-    # «in 1C»…).
-    with django_assert_max_num_queries(27):
+    # 28: the page with its inlines (items, payments, refunds, returns, assembly, shipments,
+    # events for the website, «in 1C»…).
+    with django_assert_max_num_queries(28):
         response = client.get(reverse("admin:orders_order_change", args=[document.order_id]))
 
     assert response.status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from integrations.signing import sign_body
+from integrations.storesite.signing import sign
 
 API_URL = "/api/v1/orders/"
 
@@ -17,7 +17,7 @@ def signed_post(client, store, payload, *, secret=None, raw: bytes | None = None
         content_type="application/json",
         headers={
             "X-Store-Code": store.code,
-            "X-Signature": sign_body(body, secret or store.api_secret),
+            "X-Signature": sign(body, secret or store.api_secret),
             **headers,
         },
     )
@@ -28,7 +28,7 @@ def signed_get(client, store, external_id: str, *, secret=None):
         f"{API_URL}{external_id}/",
         headers={
             "X-Store-Code": store.code,
-            "X-Signature": sign_body(b"", secret or store.api_secret),
+            "X-Signature": sign(b"", secret or store.api_secret),
         },
     )
 
