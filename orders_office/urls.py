@@ -25,6 +25,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("webhooks/", include("contacts.webhook_urls")),
+    path("webhooks/", include("deals.webhook_urls")),
     path("webhooks/yookassa/", include("orders.webhook_urls")),
     path("webhooks/cdek/", include("fulfillment.webhook_urls")),
     path("1c/", include("fulfillment.onec.urls")),
