@@ -17,6 +17,7 @@ from automation.admin import (
 from automation.admin_models import FiringInline, TaskInline
 from contacts.admin import PhoneSearchMixin
 
+from .admin_inbox import DealConversationMixin, UnreadFilter, with_unread_count
 from .filters import ResponsibleFilter
 from .forms import ItemLineForm
 from .models import Deal, DealItem, DealTransition, RefusalReason
@@ -75,7 +76,13 @@ class DealForm(VersionedModelForm):
 
 
 @admin.register(Deal)
-class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, admin.ModelAdmin):
+class DealAdmin(
+    DealConversationMixin,
+    StoreScopedAdminMixin,
+    PhoneSearchMixin,
+    TransitionAdminMixin,
+    admin.ModelAdmin,
+):
     form = DealForm
     fsm_fields = ["stage"]
     transition_services = DEAL_TRANSITION_SERVICES
@@ -85,6 +92,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     list_display = (
         "number",
         "customer_display",
+        "unread_count",
         "draft_total",
         "stage",
         "time_limit",
@@ -97,6 +105,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     list_filter = (
         "stage",
         OverdueFilter,
+        UnreadFilter,
         StoreFilter,
         ResponsibleFilter,
         "channel",
@@ -161,7 +170,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     )
 
     def get_queryset(self, request):
-        return (
+        return with_unread_count(
             super()
             .get_queryset(request)
             .annotate(
