@@ -110,7 +110,7 @@ def test_a_message_without_text_says_what_came():
 
 
 def test_sms_is_not_an_inbox_channel():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a messenger channel"):
         _receive(channel="sms")
 
 
