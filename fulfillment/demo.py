@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from deals.demo_inbox import seed_inbox_demo
 from integrations.sandbox.demo import seed_cdek_sandbox
 
 from .demo_assembly import align_demo_assembly_documents
@@ -17,4 +18,5 @@ DEMO_STEPS: list[Callable[[Log], None]] = [
     align_demo_assembly_documents,
     seed_cdek_sandbox,
     seed_onec_demo,
+    seed_inbox_demo,
 ]
