@@ -53,6 +53,19 @@ class Contact(models.Model):
                 name="contact_unique_phone",
                 violation_error_message=_("A contact with this phone number already exists."),
             ),
+            # A messenger account is one person: a second card for it would split the
+            # conversation, and two simultaneous first messages must find one contact.
+            *(
+                models.UniqueConstraint(
+                    fields=[field],
+                    condition=~Q(**{field: ""}),
+                    name=f"contact_unique_{field}",
+                    violation_error_message=_(
+                        "A contact with this messenger account already exists."
+                    ),
+                )
+                for field in ("telegram_id", "whatsapp_id", "viber_id", "vk_id")
+            ),
             models.CheckConstraint(
                 condition=~Q(full_name="", phone="", email="")
                 | ~Q(telegram_id="", whatsapp_id="", viber_id="", vk_id=""),
@@ -370,6 +383,8 @@ class Message(models.Model):
     claimed_at = models.DateTimeField(_("taken for sending"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    #: When a manager saw an inbound message (opened its deal); None: unread.
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")
@@ -390,6 +405,12 @@ class Message(models.Model):
                 fields=["created_at"],
                 condition=Q(status__in=["queued", "sending"]),
                 name="message_pending",
+            ),
+            # Unread counts of the deal list read only the few unread inbound rows.
+            models.Index(
+                fields=["content_type", "object_id"],
+                condition=Q(direction="inbound", read_at__isnull=True),
+                name="message_unread",
             ),
         ]
 

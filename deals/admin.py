@@ -18,6 +18,7 @@ from automation.admin_models import FiringInline, TaskInline
 from contacts.admin import PhoneSearchMixin
 
 from .admin_distribution import DealAssignmentInline, QueueFilter
+from .admin_inbox import DealConversationMixin, UnreadFilter, with_unread_count
 from .distribution import deal_log_manual_assignment
 from .filters import ResponsibleFilter
 from .forms import ItemLineForm
@@ -77,7 +78,13 @@ class DealForm(VersionedModelForm):
 
 
 @admin.register(Deal)
-class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, admin.ModelAdmin):
+class DealAdmin(
+    DealConversationMixin,
+    StoreScopedAdminMixin,
+    PhoneSearchMixin,
+    TransitionAdminMixin,
+    admin.ModelAdmin,
+):
     form = DealForm
     fsm_fields = ["stage"]
     transition_services = DEAL_TRANSITION_SERVICES
@@ -87,6 +94,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     list_display = (
         "number",
         "customer_display",
+        "unread_count",
         "draft_total",
         "stage",
         "time_limit",
@@ -100,6 +108,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     list_filter = (
         "stage",
         OverdueFilter,
+        UnreadFilter,
         StoreFilter,
         ResponsibleFilter,
         QueueFilter,
@@ -171,7 +180,7 @@ class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, a
     )
 
     def get_queryset(self, request):
-        return (
+        return with_unread_count(
             super()
             .get_queryset(request)
             .annotate(

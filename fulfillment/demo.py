@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from deals.demo_distribution import seed_distribution_demo
+from deals.demo_inbox import seed_inbox_demo
 from integrations.sandbox.demo import seed_cdek_sandbox
 from orders.demo_store_events import point_demo_stores_at_sandbox
 
@@ -20,6 +21,7 @@ DEMO_STEPS: list[Callable[[Log], None]] = [
     seed_cdek_sandbox,
     seed_onec_demo,
     seed_distribution_demo,
+    seed_inbox_demo,
     # Last: the demo history written above must not send events to the store website.
     point_demo_stores_at_sandbox,
 ]

@@ -245,6 +245,17 @@ VK_ACCESS_TOKEN = env("VK_ACCESS_TOKEN", default="sandbox-token")
 VIBER_API_URL = env("VIBER_API_URL", default=f"{_SANDBOX}/viber/pa")
 VIBER_AUTH_TOKEN = env("VIBER_AUTH_TOKEN", default="sandbox-token")
 VIBER_SENDER_NAME = env("VIBER_SENDER_NAME", default="Orders Office")
+# Messenger inbox (docs/messengers.md): what verifies the webhooks the messengers call. The
+# defaults suit the sandbox only; production sets its own. An empty secret refuses every call.
+TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET", default="sandbox-telegram-secret")
+WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="sandbox-app-secret")
+WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", default="sandbox-verify-token")
+VK_CALLBACK_SECRET = env("VK_CALLBACK_SECRET", default="sandbox-vk-secret")
+VK_CONFIRMATION_CODE = env("VK_CONFIRMATION_CODE", default="sandbox-confirmation")
+# The community whose confirmation request we answer; empty: any.
+VK_GROUP_ID = env("VK_GROUP_ID", default="")
+# The store of the deals opened by incoming messages; empty: the first active store.
+INBOX_STORE_CODE = env("INBOX_STORE_CODE", default="")
 # YooKassa (payments): Basic auth shop id / secret key; the buyer returns to RETURN_URL.
 YOOKASSA_API_URL = env("YOOKASSA_API_URL", default=f"{_SANDBOX}/yookassa/v3")
 YOOKASSA_SHOP_ID = env("YOOKASSA_SHOP_ID", default="sandbox-shop")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("webhooks/", include("contacts.webhook_urls")),
     path("webhooks/", include("orders.webhook_urls")),
+    path("webhooks/", include("deals.webhook_urls")),
     path("webhooks/cdek/", include("fulfillment.webhook_urls")),
     path("1c/", include("fulfillment.onec.urls")),
 ]

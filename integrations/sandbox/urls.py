@@ -5,12 +5,24 @@ Mounted at /sandbox/ by orders_office/urls.py only when settings.SANDBOX_ENABLED
 
 from django.urls import path, re_path
 
-from .views import cdek, outbox, smsru, storesite, telegram, viber, vk, whatsapp, yookassa
+from .views import (
+    cdek,
+    customer,
+    outbox,
+    smsru,
+    storesite,
+    telegram,
+    viber,
+    vk,
+    whatsapp,
+    yookassa,
+)
 
 app_name = "sandbox"
 
 urlpatterns = [
     path("", outbox.outbox, name="outbox"),
+    path("customer/", customer.customer, name="customer"),
     path("smsru/sms/send", smsru.send, name="smsru-send"),
     path("smsru/deliver/<int:pk>/", outbox.smsru_deliver, name="smsru-deliver"),
     # An empty token must reach the view to get Telegram's 401, so not <str:token>.
