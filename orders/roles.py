@@ -73,6 +73,9 @@ _SHIPMENTS = [
 _RETURNS = ["orders.view_orderreturn", "orders.view_returnline", "orders.view_returnreason"]
 #: What 1C said about an order (its number there, posted...), on the order page.
 _ORDER_IN_1C = ["fulfillment.view_onecorder"]
+#: Who got each new deal and by which rule; the store's own website events of its orders.
+_DISTRIBUTION_LOG = ["deals.view_dealassignment"]
+_STORE_EVENTS = ["orders.view_storeevent"]
 
 #: Role → permissions ("app_label.codename"). Migrations apply this; change both together
 #: (tests/orders/test_roles.py fails until a migration follows a change here).
@@ -98,6 +101,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SHIPMENTS,
         *_ORDER_IN_1C,
         *_RETURNS,
+        *_DISTRIBUTION_LOG,
+        *_STORE_EVENTS,
     ],
     WAREHOUSE: [
         *_VIEW_CATALOG,
@@ -143,6 +148,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.inspect_orderreturn",
         "orders.add_returnreason",
         "orders.change_returnreason",
+        *_DISTRIBUTION_LOG,
+        *_STORE_EVENTS,
+        "orders.resend_storeevent",
+        *(
+            f"deals.{action}_{model}"
+            for model in ("managerprofile", "distributionrule", "storedistributionsettings")
+            for action in ("view", "add", "change", "delete")
+        ),
         *(
             f"{app}.{action}_{model}"
             for app, model in (
