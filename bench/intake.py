@@ -22,6 +22,7 @@ Targets (issue «Intake»): ≥ 25% of the raw rate, ≤ 20 statements per order
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -42,12 +43,15 @@ django.setup()
 
 import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from catalog.models import Product, Store  # noqa: E402
 from contacts.models import Contact  # noqa: E402
+from deals.choices import Presence  # noqa: E402
+from deals.models import ManagerProfile  # noqa: E402
 from integrations.storesite.signing import sign  # noqa: E402
 from orders.models import Order  # noqa: E402
 
@@ -284,6 +288,17 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
         Contact.objects.bulk_create(
             Contact(full_name=f"Клиент {i}", phone=f"+7926{i:07d}") for i in range(KNOWN_CUSTOMERS)
         )
+        # Three managers at their desks around the clock: every order is distributed.
+        for i in range(3):
+            user = get_user_model().objects.create(username=f"bench-manager-{i}", is_staff=True)
+            store.members.add(user)
+            ManagerProfile.objects.create(
+                user=user,
+                presence=Presence.AT_DESK,
+                work_days="0123456",
+                work_start=datetime.time(0, 0),
+                work_end=datetime.time(23, 59),
+            )
         dsn = connection.settings_dict
         maker = OrderMaker(uuid.uuid4().hex[:8])
         statements = _statements_per_order(maker)

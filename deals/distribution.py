@@ -259,7 +259,9 @@ def _log(
     )
 
 
-@transaction.atomic
+# No savepoint of its own: it runs in the transaction that created the deal, and a failure
+# there must undo the deal too (and a savepoint is two more statements per website order).
+@transaction.atomic(savepoint=False)
 def deal_distribute(*, deal: Deal, now: datetime | None = None) -> DistributionOutcome:
     """Give a new deal to a manager, or put it in the store's queue; log either way.
 
