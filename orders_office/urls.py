@@ -37,4 +37,10 @@ urlpatterns = [
 
 if settings.SANDBOX_ENABLED:
     # Fake providers for the demo (integrations.sandbox); never mounted in production.
-    urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))
+    from orders.sandbox_checkout import checkout
+
+    urlpatterns += [
+        # The demo store website's checkout: sends real signed orders to /api/v1/orders/.
+        path("sandbox/storesite/checkout/", checkout, name="sandbox-checkout"),
+        path("sandbox/", include("integrations.sandbox.urls")),
+    ]
