@@ -17,6 +17,7 @@ from automation.admin import (
 from automation.admin_models import FiringInline, TaskInline
 from contacts.admin import PhoneSearchMixin
 
+from .admin_phone import PhoneOrderAdminMixin
 from .filters import ResponsibleFilter
 from .forms import ItemLineForm
 from .models import Deal, DealItem, DealTransition, RefusalReason
@@ -75,7 +76,13 @@ class DealForm(VersionedModelForm):
 
 
 @admin.register(Deal)
-class DealAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, admin.ModelAdmin):
+class DealAdmin(
+    PhoneOrderAdminMixin,
+    StoreScopedAdminMixin,
+    PhoneSearchMixin,
+    TransitionAdminMixin,
+    admin.ModelAdmin,
+):
     form = DealForm
     fsm_fields = ["stage"]
     transition_services = DEAL_TRANSITION_SERVICES
