@@ -63,9 +63,7 @@ class PhoneOrderForm(forms.Form):
     delivery_method = forms.ChoiceField(
         label=_("delivery"), choices=[("", "—"), *DeliveryMethod.choices], required=False
     )
-    delivery_address = forms.CharField(
-        label=_("delivery address"), max_length=500, required=False
-    )
+    delivery_address = forms.CharField(label=_("delivery address"), max_length=500, required=False)
     pickup_point = forms.ModelChoiceField(
         label=_("our pickup point"),
         queryset=Warehouse.objects.filter(kind=Warehouse.Kind.PICKUP_POINT, is_active=True),
@@ -206,9 +204,8 @@ class ItemForm(forms.Form):
         product = self.cleaned_data.get("product")
         if product is None:
             return None
-        return ItemSpec(
-            sku=product.sku, quantity=self.cleaned_data["quantity"], price=self.cleaned_data["price"]
-        )
+        data = self.cleaned_data
+        return ItemSpec(sku=product.sku, quantity=data["quantity"], price=data["price"])
 
 
 class BaseItemFormSet(forms.BaseFormSet):
