@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product, Store, Warehouse
@@ -89,6 +90,9 @@ class PhoneOrderForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.place = place
+        for form_field in self.fields.values():
+            # Field names are lower case (they are the models' verbose names); labels are not.
+            form_field.label = capfirst(form_field.label)
         stores = Store.objects.visible_to(user).filter(is_active=True)
         self.fields["store"].queryset = stores
         self.fields["store"].error_messages["invalid_choice"] = _(
