@@ -19,6 +19,7 @@ from contacts.admin import PhoneSearchMixin
 
 from .admin_distribution import DealAssignmentInline, QueueFilter
 from .admin_inbox import DealConversationMixin, UnreadFilter, with_unread_count
+from .admin_phone import PhoneOrderAdminMixin
 from .distribution import deal_log_manual_assignment
 from .filters import ResponsibleFilter
 from .forms import ItemLineForm
@@ -79,6 +80,7 @@ class DealForm(VersionedModelForm):
 
 @admin.register(Deal)
 class DealAdmin(
+    PhoneOrderAdminMixin,
     DealConversationMixin,
     StoreScopedAdminMixin,
     PhoneSearchMixin,
