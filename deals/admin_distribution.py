@@ -18,6 +18,7 @@ from automation.admin import StoreScopedAdminMixin
 from .choices import Channel, CustomerType, Presence
 from .distribution import CAP_STAGES, IN_QUEUE, manager_set_presence
 from .models import (
+    Deal,
     DealAssignment,
     DistributionRule,
     ManagerProfile,
@@ -132,7 +133,13 @@ class ManagerProfileAdmin(admin.ModelAdmin):
             .prefetch_related("stores")
             .annotate(
                 _open_deals=Count(
-                    "user__deals", filter=Q(user__deals__stage__in=CAP_STAGES), distinct=True
+                    "user__deals",
+                    filter=Q(user__deals__stage__in=CAP_STAGES)
+                    | Q(
+                        user__deals__stage=Deal.Stage.ORDER_PLACED,
+                        user__deals__orders__status="new",
+                    ),
+                    distinct=True,
                 )
             )
         )

@@ -11,7 +11,7 @@ A new deal nobody is responsible for goes, in this order:
    managers become available (every minute, and at once when one comes back «на месте»).
 
 A manager is *available* when their profile takes new deals, their presence is «на месте»,
-the moment is within their shift, and they have fewer open deals (`CAP_STAGES`) than their cap.
+the moment is within their shift, and they have fewer open deals (`COUNTS_AGAINST_CAP`) than their cap.
 The profiles that may take the deal are locked (SELECT … FOR UPDATE, by primary key, in one
 statement) before the open deals are counted, so two deals distributed at the same moment see
 each other and never push a manager over the cap.
@@ -41,9 +41,15 @@ from .models import (
 )
 from .signals import deal_assigned
 
-#: The deals that count against a manager's cap: the ones still being worked as requests.
-#: Once the order is placed its processing is the order's, so it no longer takes a slot.
+#: The deals that count against a manager's cap: the ones still being worked as requests, and
+#: those whose order nobody has acted on yet («Новый»: a complete website order lands there).
+#: Once the order moves on, its processing is the order's and no longer takes a slot. (The
+#: order's status is named by its value, as deal_has_no_active_order does: deals does not
+#: import orders.)
 CAP_STAGES = (Deal.Stage.NEW, Deal.Stage.IN_PROGRESS)
+COUNTS_AGAINST_CAP = Q(stage__in=CAP_STAGES) | Q(
+    stage=Deal.Stage.ORDER_PLACED, orders__status="new"
+)
 
 #: How many waiting deals of one store one run of the queue looks at.
 QUEUE_BATCH = 200
@@ -117,11 +123,11 @@ def profiles_for_store(store_id: int) -> QuerySet[ManagerProfile]:
 
 
 def open_deal_counts(user_ids: list[int]) -> dict[int, int]:
-    """How many open deals (CAP_STAGES) each of these managers has."""
+    """How many open deals (COUNTS_AGAINST_CAP) each of these managers has."""
     rows = (
-        Deal.objects.filter(responsible_id__in=user_ids, stage__in=CAP_STAGES)
+        Deal.objects.filter(COUNTS_AGAINST_CAP, responsible_id__in=user_ids)
         .values("responsible_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk", distinct=True))
     )
     return {row["responsible_id"]: row["n"] for row in rows}
 

@@ -72,3 +72,15 @@ def test_nobody_at_the_desk_the_order_waits_in_the_queue_then_follows_its_deal(
     order.refresh_from_db()
     assert order.responsible == manager
     assert order.deal.responsible == manager
+
+
+def test_website_orders_nobody_has_acted_on_count_against_the_cap(client, store_a, manager):
+    make_profile(manager, max_open_deals=1)
+
+    signed_post(client, store_a, site_order("A-1"))
+    signed_post(client, store_a, site_order("A-2"))
+
+    first, second = Order.objects.order_by("pk")
+    assert first.responsible == manager
+    assert second.responsible is None  # the cap is full: the second waits in the queue
+    assert second.deal.queued_since is not None
