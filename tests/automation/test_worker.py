@@ -6,10 +6,12 @@ test does not touch the demo's filesystem queue.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 
 from automation.models import Heartbeat
 from automation.tasks import record_heartbeat_task
@@ -29,12 +31,22 @@ def broker_url(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_heartbeat_task(broker_url):
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        record_heartbeat_task.delay(name="worker-test")
-        deadline = time.monotonic() + 30
-        while not Heartbeat.objects.filter(name="worker-test").exists():
-            assert time.monotonic() < deadline, f"the worker did not run the task ({broker_url})"
-            time.sleep(0.1)
+    # Wait for the worker's own "done" rather than polling the table: on the in-memory SQLite
+    # of the tests (shared cache) a read in this thread while the worker writes makes the
+    # worker's write fail with "database table is locked".
+    done = threading.Event()
+
+    def finished(sender=None, **kwargs):
+        if sender is not None and sender.name == record_heartbeat_task.name:
+            done.set()
+
+    task_postrun.connect(finished, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            record_heartbeat_task.delay(name="worker-test")
+            assert done.wait(30), f"the worker did not run the task ({broker_url})"
+    finally:
+        task_postrun.disconnect(finished)
     heartbeat = Heartbeat.objects.get(name="worker-test")
     assert heartbeat.hostname
 
