@@ -247,7 +247,9 @@ def _assign(
     deal.save(update_fields=["responsible", "queued_since"])
     profile.last_assigned_at = now
     profile.save(update_fields=["last_assigned_at"])
-    deal_assigned.send(sender=Deal, deal=deal)
+    if strategy == AssignmentStrategy.FROM_QUEUE:
+        # Only a deal that waited can have an order already (a complete website order).
+        deal_assigned.send(sender=Deal, deal=deal)
     return _log(deal, choice, strategy=strategy, manager=profile.user, now=now, note=note)
 
 

@@ -3,6 +3,6 @@ higher one)."""
 
 from django.dispatch import Signal
 
-#: A manager became responsible for a deal by distribution (not by hand), inside the
-#: transaction that assigned it. Arguments: `deal` (saved, with `responsible` set).
+#: A deal that waited in the queue got a manager, inside the transaction that assigned it.
+#: Arguments: `deal` (saved, with `responsible` set).
 deal_assigned = Signal()
