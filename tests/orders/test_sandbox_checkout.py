@@ -64,3 +64,28 @@ def test_a_one_click_order_is_a_deal_only(site, client, store_a):
     )
 
     assert not Order.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_checkout_calls_the_api_outside_a_transaction(settings, client, store_a):
+    # On the demo's SQLite a request transaction holds the write lock: our own API, called
+    # over HTTP from inside it, would wait for it until "database is locked".
+    from django.db import connection
+
+    settings.ROOT_URLCONF = "tests.orders.urls_sandbox"
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    ProductFactory(sku="KETTLE-01")
+    seen = []
+
+    def answer(request):
+        seen.append(connection.in_atomic_block)
+        return 201, {}, b'{"number": "10001", "deal_id": 1, "order_id": null}'
+
+    with responses.RequestsMock() as mocked:
+        mocked.add_callback(responses.POST, "http://127.0.0.1:8000/api/v1/orders/", answer)
+        client.post(
+            "/sandbox/storesite/checkout/",
+            {"store": store_a.pk, "delivery": "cdek", "payment": "paid"},
+        )
+
+    assert seen == [False]
