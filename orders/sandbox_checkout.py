@@ -26,7 +26,9 @@ LAST_NAMES = ["Смирнова", "Кузнецова", "Попов", "Волк�
 
 
 class CheckoutForm(forms.Form):
-    store = forms.ModelChoiceField(Store.objects.filter(is_active=True), label=_("store"))
+    store = forms.ModelChoiceField(
+        Store.objects.filter(is_active=True), label=_("store"), empty_label=None
+    )
     phone = forms.CharField(
         label=_("phone"),
         required=False,

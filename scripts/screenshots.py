@@ -58,6 +58,19 @@ def main() -> None:
         page.set_viewport_size({"width": 1440, "height": 900})
         shot("deal-list", "/admin/deals/deal/")
         shot("my-tasks", "/admin/automation/task/?state=open")
+        # A deal opened by a Telegram message: the conversation and the reply form.
+        page.goto(f"{args.base_url}/admin/deals/deal/?channel__exact=telegram")
+        link = page.query_selector("#result_list tbody tr:first-child th a")
+        if link is not None:
+            page.goto(f"{args.base_url}{link.get_attribute('href')}")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(OUT / "deal-conversation.png"), full_page=True)
+            print("docs/screenshots/deal-conversation.png")
+        # «Заказ по звонку»: the caller found by the phone as dictated.
+        page.goto(f"{args.base_url}/admin/contacts/contact/?o=-1")
+        phone = page.query_selector("#result_list tbody tr:first-child td.field-phone")
+        query = f"?phone={phone.inner_text().strip()}" if phone else ""
+        shot("phone-order", f"/admin/deals/deal/phone-order/{query}", full_page=True)
         login("lead")
         shot("admin-index", "/admin/")
         shot("overdue-orders", "/admin/orders/order/?overdue=overdue")
@@ -68,6 +81,17 @@ def main() -> None:
         shot("shipments", "/admin/fulfillment/shipment/?kind__exact=cdek&o=-6")
         shot("onec-exchange-log", "/admin/fulfillment/exchangelog/")
         shot("returns", "/admin/orders/orderreturn/")
+        shot("manager-profiles", "/admin/deals/managerprofile/")
+        shot("deal-assignments", "/admin/deals/dealassignment/")
+        shot("store-events", "/admin/orders/storeevent/")
+        shot("api-docs", "/api/docs/", full_page=True)
+        # The demo store website's checkout: a paid CDEK order sent to the store API.
+        page.goto(f"{args.base_url}/sandbox/storesite/checkout/")
+        page.select_option("#id_payment", "paid")
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(OUT / "sandbox-checkout.png"), full_page=True)
+        print("docs/screenshots/sandbox-checkout.png")
         # A CDEK order the sandbox has been moving: its shipment and carrier statuses.
         page.goto(f"{args.base_url}/admin/fulfillment/shipment/?kind__exact=cdek&o=-6")
         link = page.query_selector("#result_list tbody tr:first-child th a")
