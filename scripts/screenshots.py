@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 from playwright.sync_api import sync_playwright
 
@@ -69,7 +70,7 @@ def main() -> None:
         # «Заказ по звонку»: the caller found by the phone as dictated.
         page.goto(f"{args.base_url}/admin/contacts/contact/?o=-1")
         phone = page.query_selector("#result_list tbody tr:first-child td.field-phone")
-        query = f"?phone={phone.inner_text().strip()}" if phone else ""
+        query = f"?phone={quote(phone.inner_text().strip())}" if phone else ""
         shot("phone-order", f"/admin/deals/deal/phone-order/{query}", full_page=True)
         login("lead")
         shot("admin-index", "/admin/")
