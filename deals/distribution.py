@@ -11,7 +11,8 @@ A new deal nobody is responsible for goes, in this order:
    managers become available (every minute, and at once when one comes back «на месте»).
 
 A manager is *available* when their profile takes new deals, their presence is «на месте»,
-the moment is within their shift, and they have fewer open deals (`COUNTS_AGAINST_CAP`) than their cap.
+the moment is within their shift, and they have fewer open deals (`COUNTS_AGAINST_CAP`) than
+their cap.
 The profiles that may take the deal are locked (SELECT … FOR UPDATE, by primary key, in one
 statement) before the open deals are counted, so two deals distributed at the same moment see
 each other and never push a manager over the cap.
@@ -183,21 +184,22 @@ def own_manager_id(deal: Deal) -> int | None:
 # --- the decision ----------------------------------------------------------------------------
 
 
-def _choose(deal: Deal, *, now: datetime) -> _Choice:
+def _choose(deal: Deal, *, now: datetime, new_customer: bool = False) -> _Choice:
     """Pick the manager for `deal`, holding locks on every profile that could take it.
 
     Must run inside a transaction: the locks keep the open-deal counts true until it commits.
     """
     store_settings = store_settings_for(deal.store_id)
-    own_id = own_manager_id(deal) if store_settings.returning_to_own_manager else None
+    returning = store_settings.returning_to_own_manager and not new_customer
+    own_id = own_manager_id(deal) if returning else None
     rule = matching_rule(deal)
-    candidate_ids = list(profiles_for_store(deal.store_id).values_list("pk", flat=True))
     # One statement, in primary key order: transactions locking overlapping sets of profiles
-    # queue up behind each other instead of deadlocking.
+    # queue up behind each other instead of deadlocking. (The candidates are a subquery: the
+    # DISTINCT their store condition needs cannot be combined with FOR UPDATE.)
     locked = list(
         ManagerProfile.objects.select_for_update(of=("self",))
         .select_related("user")
-        .filter(pk__in=candidate_ids)
+        .filter(pk__in=profiles_for_store(deal.store_id).values("pk"))
         .order_by("pk")
     )
     present = [profile for profile in locked if profile_is_present(profile, now=now)]
@@ -270,16 +272,19 @@ def _log(
 # No savepoint of its own: it runs in the transaction that created the deal, and a failure
 # there must undo the deal too (and a savepoint is two more statements per website order).
 @transaction.atomic(savepoint=False)
-def deal_distribute(*, deal: Deal, now: datetime | None = None) -> DistributionOutcome:
+def deal_distribute(
+    *, deal: Deal, now: datetime | None = None, new_customer: bool = False
+) -> DistributionOutcome:
     """Give a new deal to a manager, or put it in the store's queue; log either way.
 
     Call it inside the transaction that created the deal, while nobody is responsible for it;
-    a deal that already has a manager is left as it is (nothing is logged).
+    a deal that already has a manager is left as it is (nothing is logged). `new_customer`:
+    the customer's card was created with this deal, so there is no manager of theirs to find.
     """
     if deal.responsible_id is not None:
         return DistributionOutcome(None, deal.responsible, None, None)
     now = now or timezone.now()
-    choice = _choose(deal, now=now)
+    choice = _choose(deal, now=now, new_customer=new_customer)
     if choice.profile is not None:
         strategy = (
             AssignmentStrategy.RETURNING_CUSTOMER

@@ -31,6 +31,7 @@ from automation.exceptions import TransitionError
 from automation.models import Via
 from catalog.models import Product, Store, Warehouse
 from contacts.exceptions import ContactError
+from contacts.models import Company, Contact
 from contacts.services import company_get_or_create, contact_get_or_create
 from deals.choices import Channel, DeliveryMethod, PaymentMethod
 from deals.distribution import deal_distribute
@@ -164,7 +165,7 @@ def _existing(store: Store, external_id: str) -> IntakeResult | None:
 
 
 def _create(store: Store, data: IntakeOrder, via: str) -> IntakeResult:
-    contact, company = _customer(data.customer)
+    contact, company, new_customer = _customer(data.customer)
     terms = _delivery_terms(data.delivery)
     fields = {
         "source": data.source,
@@ -186,7 +187,7 @@ def _create(store: Store, data: IntakeOrder, via: str) -> IntakeResult:
         for line in lines:
             line.deal = deal
         DealItem.objects.bulk_create(lines)
-        deal_distribute(deal=deal)
+        deal_distribute(deal=deal, new_customer=new_customer)
         return IntakeResult(deal=deal, order=None, created=True)
 
     deal = deal_create_placed(
@@ -199,7 +200,7 @@ def _create(store: Store, data: IntakeOrder, via: str) -> IntakeResult:
         reason=_("Complete order from the website"),
         **fields,
     )
-    deal_distribute(deal=deal)
+    deal_distribute(deal=deal, new_customer=new_customer)
     order = order_create_for_deal(
         deal=deal,
         lines=lines,
@@ -216,21 +217,23 @@ def _create(store: Store, data: IntakeOrder, via: str) -> IntakeResult:
     return IntakeResult(deal=deal, order=order, created=True)
 
 
-def _customer(customer: CustomerIn):
+def _customer(customer: CustomerIn) -> tuple[Contact, Company | None, bool]:
+    """The contact and company of the order, and whether both are new to us."""
     with _errors_at("customer"):
-        contact, _created = contact_get_or_create(
+        contact, created = contact_get_or_create(
             phone=customer.phone, email=customer.email, full_name=customer.name, savepoint=False
         )
     company = None
     if customer.company is not None:
         with _errors_at("customer.company"):
-            company, _created = company_get_or_create(
+            company, company_created = company_get_or_create(
                 inn=customer.company.inn,
                 kpp=customer.company.kpp,
                 name=customer.company.name,
                 contact=contact,
             )
-    return contact, company
+        created = created and company_created
+    return contact, company, created
 
 
 def _products(items: Sequence[ItemIn]) -> dict[str, Product]:
