@@ -15,3 +15,19 @@ class AutomationConfig(AppConfig):
         from .receivers import notify_message_failed
 
         message_failed.connect(notify_message_failed, dispatch_uid="automation-message-failed")
+
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from .config import forget_configuration
+        from .models import StageLimit, Trigger, TriggerAction
+
+        for model in (StageLimit, Trigger, TriggerAction):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    forget_configuration, sender=model, dispatch_uid=f"automation-config-{model}"
+                )
+        m2m_changed.connect(
+            forget_configuration,
+            sender=Trigger.stores.through,
+            dispatch_uid="automation-config-trigger-stores",
+        )

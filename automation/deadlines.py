@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from .calendar import WorkingHours, add_calendar_minutes, add_working_minutes
+from .config import stage_limit
 from .models import StagedModel, StageLimit
 from .models.limits import TimeKind
 from .registry import label_of
@@ -21,7 +22,7 @@ def working_hours_for(store) -> WorkingHours:
 
 
 def stage_limit_for(obj: StagedModel) -> StageLimit | None:
-    return StageLimit.objects.filter(subject=label_of(obj), state=obj.state, is_active=True).first()
+    return stage_limit(label_of(obj), obj.state)
 
 
 def deadline_after(start: datetime, minutes: int, *, kind: str, store) -> datetime:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from contacts.messaging import message_send
 from contacts.models import render_placeholders
 
+from .config import stage_triggers
 from .models import StagedModel, Task, Trigger, TriggerAction, TriggerFiring
 from .notify import notify, team_leads
 from .registry import label_of, transition_runner
@@ -37,11 +38,7 @@ def admin_link(obj) -> str:
 
 
 def _triggers(label: str, state: str, events: tuple[str, ...]) -> list[Trigger]:
-    return list(
-        Trigger.objects.filter(subject=label, state=state, event__in=events, is_active=True)
-        .prefetch_related("actions", "stores")
-        .order_by("position", "pk")
-    )
+    return stage_triggers(label, state, events)
 
 
 def _firing_rows(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import transaction
 
+from automation.config import forget_configuration
 from automation.deadlines import deadline_after
 from automation.models import Task, Trigger
 from automation.models.limits import TimeKind
@@ -27,7 +28,8 @@ LEGACY_ASSEMBLY_TRIGGER = "Сборка: чек-лист для склада"
 
 
 def align_demo_assembly_documents(log: Callable[[str], None]) -> None:
-    Trigger.objects.filter(name=LEGACY_ASSEMBLY_TRIGGER, is_active=True).update(is_active=False)
+    if Trigger.objects.filter(name=LEGACY_ASSEMBLY_TRIGGER, is_active=True).update(is_active=False):
+        forget_configuration()  # update() sends no signal
     documents = AssemblyDocument.objects.filter(
         order__external_id__startswith="demo-"
     ).select_related("store", "order")

@@ -26,6 +26,17 @@ def _in_memory_celery_broker():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # The cache outlives each test's rolled-back database: a snapshot of one test's automation
+    # settings (automation.config) must not leak into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 is slow on purpose; tests hash passwords for every persona.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -276,7 +276,8 @@ def test_switching_a_trigger_off_stops_what_it_scheduled(store_a, manager, templ
     t = trigger(Status.AWAITING_PAYMENT, Event.STAYS, {"kind": Kind.MESSAGE, "template": template},
                 delay=60)  # fmt: skip
     awaiting_payment(store_a, manager)
-    Trigger.objects.filter(pk=t.pk).update(is_active=False)
+    t.is_active = False
+    t.save()
     with time_machine.travel(T0 + timedelta(minutes=61), tick=False):
         sweep()
     assert not Message.objects.exists()
