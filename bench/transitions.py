@@ -23,7 +23,7 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from catalog.models import Product, Store  # noqa: E402
+from catalog.models import Product, StockLevel, Store, Warehouse  # noqa: E402
 from contacts.services import contact_get_or_create  # noqa: E402
 from deals.services import ItemSpec, deal_create, deal_take_into_work  # noqa: E402
 from orders.roles import TEAM_LEAD  # noqa: E402
@@ -71,6 +71,12 @@ def main() -> None:
         products = [
             Product.objects.create(sku=f"B-{i}", name=f"Товар {i}", price=1000) for i in range(20)
         ]
+        # Starting the assembly reserves stock: enough of everything in one warehouse.
+        warehouse = Warehouse.objects.create(code="bench", name="Bench")
+        StockLevel.objects.bulk_create(
+            StockLevel(product=product, warehouse=warehouse, quantity=10 * n)
+            for product in products
+        )
         contacts = [
             contact_get_or_create(phone=f"+7926{i:07d}", full_name=f"Клиент {i}")[0]
             for i in range(n)
