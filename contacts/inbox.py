@@ -124,12 +124,12 @@ def unread_messages(*, subject_type: ContentType) -> QuerySet[Message]:
     )
 
 
-def messages_mark_read(*, contact: Contact) -> int:
-    """Mark the contact's unread inbound messages read (a manager has seen the conversation);
-    returns how many changed. A repeated call changes nothing."""
-    return Message.objects.filter(
-        contact=contact, direction=Message.Direction.INBOUND, read_at__isnull=True
-    ).update(read_at=timezone.now())
+def messages_mark_read(*, messages: QuerySet[Message]) -> int:
+    """Mark the unread inbound ones among `messages` read (a manager has seen them); returns
+    how many changed. A repeated call changes nothing."""
+    return messages.filter(direction=Message.Direction.INBOUND, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def _contact_for(*, channel: str, sender_id: str, sender_name: str, phone: str) -> Contact:

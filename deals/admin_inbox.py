@@ -23,10 +23,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contacts.exceptions import ContactError
-from contacts.inbox import messages_mark_read, unread_messages
+from contacts.inbox import unread_messages
 from contacts.messaging import CHANNEL_FIELDS, message_send
 from contacts.models import Contact, Message
 
+from .inbox import deal_conversation, deal_conversation_mark_read
 from .models import Deal
 
 #: How many of the latest messages the deal page shows.
@@ -125,7 +126,7 @@ class DealConversationMixin:
         deal = self.get_object(request, unquote(object_id)) if object_id else None
         if deal is not None and deal.contact_id and request.method == "GET":
             conversation = list(
-                Message.objects.filter(contact_id=deal.contact_id).order_by("-created_at", "-pk")[
+                deal_conversation(deal, request.user).order_by("-created_at", "-pk")[
                     :CONVERSATION_SIZE
                 ]
             )[::-1]
@@ -133,7 +134,7 @@ class DealConversationMixin:
             if self.may_reply(request, deal):
                 # Read once seen by someone who works the deal (the list above keeps showing
                 # which ones were new to them).
-                messages_mark_read(contact=deal.contact)
+                deal_conversation_mark_read(deal, request.user)
                 choices = reachable_channels(deal.contact)
                 if choices:
                     extra_context["reply_form"] = ReplyForm(

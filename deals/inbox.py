@@ -11,11 +11,13 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from catalog.models import Store
-from contacts.inbox import message_link_subject, message_receive
+from contacts.inbox import message_link_subject, message_receive, messages_mark_read
 from contacts.messaging import message_record_status
 from contacts.models import Contact, Message
 from integrations.inbound import InboundEvent, InboundMessage, StatusUpdate
@@ -131,3 +133,24 @@ def inbox_store() -> Store:
     if store is None:
         raise ImproperlyConfigured("no active store to open messenger deals in")
     return store
+
+
+def deal_conversation(deal: Deal, user) -> QuerySet[Message]:
+    """The messages with the deal's customer that `user` may read: those about no deal or order
+    in particular, and those about a deal of the customer, or its order, in a store the user
+    works for (DESIGN §7: a manager sees only their stores, in conversations too)."""
+    deals = Deal.objects.filter(
+        contact_id=deal.contact_id, store__in=Store.objects.visible_to(user)
+    )
+    # Orders live in a higher app: their type is named, their ids reached through the deals.
+    order_type = ContentType.objects.get_by_natural_key("orders", "order")
+    return Message.objects.filter(contact_id=deal.contact_id).filter(
+        Q(content_type__isnull=True)
+        | Q(content_type=ContentType.objects.get_for_model(Deal), object_id__in=deals.values("pk"))
+        | Q(content_type=order_type, object_id__in=deals.values("orders"))
+    )
+
+
+def deal_conversation_mark_read(deal: Deal, user) -> int:
+    """`user` has seen the deal's conversation: what they may read of it is read."""
+    return messages_mark_read(messages=deal_conversation(deal, user))

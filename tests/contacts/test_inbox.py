@@ -118,8 +118,8 @@ def test_marking_read_touches_only_the_contacts_unread_inbound_messages():
     mine, _ = _receive(event_id="1")
     other, _ = _receive(event_id="2", sender_id="999")
 
-    assert messages_mark_read(contact=mine.contact) == 1
-    assert messages_mark_read(contact=mine.contact) == 0
+    assert messages_mark_read(messages=mine.contact.messages.all()) == 1
+    assert messages_mark_read(messages=mine.contact.messages.all()) == 0
     mine.refresh_from_db()
     other.refresh_from_db()
     assert mine.read_at is not None

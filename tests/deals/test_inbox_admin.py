@@ -221,3 +221,18 @@ def test_the_unread_counts_cost_the_same_queries_for_any_page_size(
     result = response.context["cl"].result_list
     assert len(result) == rows
     assert all(deal._unread == 1 for deal in result)
+
+
+def test_the_conversation_shows_only_the_managers_stores(anna, store_a, store_b):
+    customer = ContactFactory(telegram_id="555")
+    mine = DealFactory(store=store_a, contact=customer)
+    theirs = DealFactory(store=store_b, contact=customer)
+    _inbound(mine, event_id="1", text="Про мой заказ в Уютном доме")
+    other = _inbound(theirs, event_id="2", text="Секрет Спорт-Профи")
+
+    page = anna.get(reverse("admin:deals_deal_change", args=[mine.pk])).content.decode()
+
+    assert "Про мой заказ в Уютном доме" in page
+    assert "Секрет Спорт-Профи" not in page
+    other.refresh_from_db()
+    assert other.read_at is None  # store B's manager has not read it
