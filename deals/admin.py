@@ -20,7 +20,7 @@ from contacts.admin import PhoneSearchMixin
 from .admin_distribution import DealAssignmentInline, QueueFilter
 from .admin_inbox import DealConversationMixin, UnreadFilter, with_unread_count
 from .admin_phone import PhoneOrderAdminMixin
-from .distribution import deal_log_manual_assignment
+from .distribution import deal_is_queued, deal_log_manual_assignment
 from .filters import ResponsibleFilter
 from .forms import ItemLineForm
 from .models import Deal, DealItem, DealTransition, RefusalReason
@@ -255,6 +255,6 @@ class DealAdmin(
 
     @admin.display(description=_("queue"), ordering="queued_since")
     def queue(self, obj: Deal) -> str:
-        if obj.queued_since is None or obj.responsible_id or obj.stage != Deal.Stage.NEW:
+        if not deal_is_queued(obj):
             return ""
         return _("waiting %(time)s") % {"time": timesince(obj.queued_since, depth=1)}

@@ -307,11 +307,15 @@ def deal_distribute(
 
 #: A deal waiting for a manager: queued, still new, and nobody took it by hand.
 #: A complete website order waits at «Заказ оформлен» (its order was created at once).
-IN_QUEUE = Q(
-    queued_since__isnull=False,
-    responsible__isnull=True,
-    stage__in=[Deal.Stage.NEW, Deal.Stage.ORDER_PLACED],
-)
+QUEUE_STAGES = (Deal.Stage.NEW, Deal.Stage.ORDER_PLACED)
+IN_QUEUE = Q(queued_since__isnull=False, responsible__isnull=True, stage__in=QUEUE_STAGES)
+
+
+def deal_is_queued(deal: Deal) -> bool:
+    """IN_QUEUE, for a deal already loaded."""
+    return (
+        deal.queued_since is not None and deal.responsible_id is None and deal.stage in QUEUE_STAGES
+    )
 
 
 def deal_queue() -> QuerySet[Deal]:
@@ -391,7 +395,8 @@ def manager_set_presence(
 
 
 def deal_log_manual_assignment(*, deal: Deal, actor: Any, now: datetime | None = None) -> None:
-    """Record that `actor` changed the deal's manager by hand; the deal leaves the queue."""
+    """Record that `actor` changed the deal's manager by hand; the deal leaves the queue, and
+    its order, if it has one nobody is responsible for, gets the same manager."""
     now = now or timezone.now()
     if deal.responsible_id is not None and deal.queued_since is not None:
         deal.queued_since = None
@@ -403,3 +408,6 @@ def deal_log_manual_assignment(*, deal: Deal, actor: Any, now: datetime | None =
         actor=actor,
         at=now,
     )
+    if deal.responsible_id is not None:
+        # A complete website order that waited in the queue has an order without a manager.
+        deal_assigned.send(sender=Deal, deal=deal)

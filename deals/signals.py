@@ -3,6 +3,7 @@ higher one)."""
 
 from django.dispatch import Signal
 
-#: A deal that waited in the queue got a manager, inside the transaction that assigned it.
-#: Arguments: `deal` (saved, with `responsible` set).
+#: A deal got a manager from the queue or by hand, inside the transaction that assigned it
+#: (not a new deal distributed at once: it has no order yet). Arguments: `deal` (saved, with
+#: `responsible` set).
 deal_assigned = Signal()

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from deals.choices import AssignmentStrategy, Presence
-from deals.distribution import distribute_queue
+from deals.distribution import deal_log_manual_assignment, distribute_queue
 from deals.models import DealAssignment
 from orders.models import Order
 
@@ -84,3 +84,26 @@ def test_website_orders_nobody_has_acted_on_count_against_the_cap(client, store_
     assert first.responsible == manager
     assert second.responsible is None  # the cap is full: the second waits in the queue
     assert second.deal.queued_since is not None
+
+
+def test_a_queued_website_order_taken_by_hand_gets_the_manager_too(
+    client, store_a, manager, team_lead
+):
+    make_profile(manager, presence=Presence.AWAY)
+    signed_post(client, store_a, site_order())
+    order = Order.objects.get()
+    client.force_login(team_lead)
+    page = client.get("/admin/deals/deal/?queued=yes").content.decode()
+    assert order.deal.number in page
+    assert "ждёт" in page  # the queue column shows a placed website order waiting too
+
+    # What the deal page does when the team lead picks the manager (DealAdmin.save_model).
+    deal = order.deal
+    deal.responsible = manager
+    deal.save()
+    deal_log_manual_assignment(deal=deal, actor=team_lead)
+
+    order.refresh_from_db()
+    assert order.responsible == manager
+    deal.refresh_from_db()
+    assert deal.queued_since is None
