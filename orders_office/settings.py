@@ -246,12 +246,23 @@ VIBER_API_URL = env("VIBER_API_URL", default=f"{_SANDBOX}/viber/pa")
 VIBER_AUTH_TOKEN = env("VIBER_AUTH_TOKEN", default="sandbox-token")
 VIBER_SENDER_NAME = env("VIBER_SENDER_NAME", default="Orders Office")
 # Messenger inbox (docs/messengers.md): what verifies the webhooks the messengers call. The
-# defaults suit the sandbox only; production sets its own. An empty secret refuses every call.
-TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET", default="sandbox-telegram-secret")
-WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="sandbox-app-secret")
-WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", default="sandbox-verify-token")
-VK_CALLBACK_SECRET = env("VK_CALLBACK_SECRET", default="sandbox-vk-secret")
-VK_CONFIRMATION_CODE = env("VK_CONFIRMATION_CODE", default="sandbox-confirmation")
+# sandbox has defaults of its own (they are in this file, so they are public); without the
+# sandbox an unset secret is empty, and an empty secret refuses every call.
+TELEGRAM_WEBHOOK_SECRET = env(
+    "TELEGRAM_WEBHOOK_SECRET", default="sandbox-telegram-secret" if SANDBOX_ENABLED else ""
+)
+WHATSAPP_APP_SECRET = env(
+    "WHATSAPP_APP_SECRET", default="sandbox-app-secret" if SANDBOX_ENABLED else ""
+)
+WHATSAPP_VERIFY_TOKEN = env(
+    "WHATSAPP_VERIFY_TOKEN", default="sandbox-verify-token" if SANDBOX_ENABLED else ""
+)
+VK_CALLBACK_SECRET = env(
+    "VK_CALLBACK_SECRET", default="sandbox-vk-secret" if SANDBOX_ENABLED else ""
+)
+VK_CONFIRMATION_CODE = env(
+    "VK_CONFIRMATION_CODE", default="sandbox-confirmation" if SANDBOX_ENABLED else ""
+)
 # The community whose confirmation request we answer; empty: any.
 VK_GROUP_ID = env("VK_GROUP_ID", default="")
 # The store of the deals opened by incoming messages; empty: the first active store.

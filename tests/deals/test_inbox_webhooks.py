@@ -311,3 +311,32 @@ def test_viber_failed_event_marks_our_message_failed(platform):
     sent.refresh_from_db()
     assert sent.status == Message.Status.FAILED
     assert "not subscribed" in sent.error
+
+
+def test_without_the_sandbox_unset_secrets_are_empty_and_refuse_everything(platform, store):
+    import importlib
+    import os
+
+    from orders_office import settings as project_settings
+
+    names = ["TELEGRAM_WEBHOOK_SECRET", "WHATSAPP_APP_SECRET", "VK_CALLBACK_SECRET"]
+    saved = {name: os.environ.pop(name, None) for name in [*names, "SANDBOX_ENABLED"]}
+    try:
+        fresh = importlib.reload(project_settings)
+        assert [getattr(fresh, name) for name in names] == ["", "", ""]
+    finally:
+        for name, value in saved.items():
+            if value is not None:
+                os.environ[name] = value
+        importlib.reload(project_settings)
+
+
+def test_an_empty_secret_refuses_even_an_empty_token(platform, store, settings):
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+
+    response = post_telegram(
+        platform, p.telegram_update(update_id=1, chat_id=555), secret="-", header=""
+    )
+
+    assert response.status_code == 403
+    assert _written() == (0, 0, 0)
