@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db import transaction
 
 from .models import StageLimit, Trigger
 
@@ -38,8 +39,14 @@ def configuration() -> Configuration:
 
 
 def forget_configuration(**kwargs) -> None:
-    """Drop the snapshot (a signal receiver too: it takes and ignores the signal's arguments)."""
+    """Drop the snapshot (a signal receiver too: it takes and ignores the signal's arguments).
+
+    Dropped at once and again after the change commits: a process that reloads the snapshot
+    in between still reads the old rows. (A trigger deleted or switched off that a stale
+    snapshot still lists schedules nothing: `firing._still_active`.)
+    """
     cache.delete(CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
 
 
 def stage_limit(subject: str, state: str) -> StageLimit | None:

@@ -68,10 +68,24 @@ def _firing_rows(
 
 def schedule_firings(obj: StagedModel, *, events: tuple[str, ...], now: datetime) -> int:
     """Schedule the actions of the active triggers of `obj`'s stage for these events."""
-    rows = _firing_rows(obj, _triggers(label_of(obj), obj.state, events), now=now)
+    rows = _still_active(_firing_rows(obj, _triggers(label_of(obj), obj.state, events), now=now))
     # The unique constraint makes a second scheduling of the same stay a no-op.
     TriggerFiring.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def _still_active(rows: list[TriggerFiring]) -> list[TriggerFiring]:
+    """Drop the rows of triggers deleted or switched off since the cached settings were read
+    (another process's cache may be that old: automation.config): one query, and only when
+    there is something to schedule."""
+    if not rows:
+        return rows
+    active = set(
+        Trigger.objects.filter(pk__in={row.trigger_id for row in rows}, is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    return [row for row in rows if row.trigger_id in active]
 
 
 def schedule_overdue_firings(objs: list[StagedModel], *, now: datetime) -> int:
@@ -83,6 +97,7 @@ def schedule_overdue_firings(objs: list[StagedModel], *, now: datetime) -> int:
         if obj.state not in by_state:
             by_state[obj.state] = _triggers(label_of(obj), obj.state, (Trigger.Event.OVERDUE,))
         rows += _firing_rows(obj, by_state[obj.state], now=now)
+    rows = _still_active(rows)
     TriggerFiring.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(rows)
 
