@@ -146,6 +146,7 @@ class DealAdmin(
         "lost_comment",
         "created_at",
         "stage_changed_at",
+        "placed_at",
     )
     fieldsets = (
         (
@@ -178,7 +179,7 @@ class DealAdmin(
             _("Refusal"),
             {"fields": ("lost_reason", "lost_comment"), "classes": ("collapse",)},
         ),
-        (_("Dates"), {"fields": (("created_at", "stage_changed_at"),)}),
+        (_("Dates"), {"fields": (("created_at", "stage_changed_at"), "placed_at")}),
     )
 
     def get_queryset(self, request):

@@ -187,6 +187,12 @@ class Deal(StagedModel, CustomerTerms):
     source = models.CharField(
         _("source"), max_length=64, blank=True, help_text=_("cart, one_click, landing, promo…")
     )
+    placed_at = models.DateTimeField(
+        _("placed by the customer"),
+        null=True,
+        blank=True,
+        help_text=_("When the customer placed the order on the website (the site's own time)."),
+    )
     stage = FSMField(
         _("stage"), choices=Stage.choices, default=Stage.NEW, protected=True, db_index=True
     )

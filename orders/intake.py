@@ -42,6 +42,7 @@ from deals.services import ItemSpec, deal_create, deal_create_placed, deal_item_
 from .exceptions import OrderError
 from .models import Order
 from .payments import order_record_site_payment
+from .payments_models import Payment
 from .services import order_create_for_deal
 
 
@@ -133,6 +134,8 @@ SITE_PAYMENT_METHODS = {
 def order_intake(*, store: Store, data: IntakeOrder, via: str = Via.API) -> IntakeResult:
     """Accept one website order for `store` (see the module docstring). Idempotent on
     (store, external id), also for two simultaneous requests. Raises IntakeError."""
+    if errors := _limit_errors(data):
+        raise IntakeError(errors)
     for attempt in (1, 2):
         try:
             # A savepoint: a request that loses a race leaves no trace.
@@ -156,6 +159,49 @@ def order_intake(*, store: Store, data: IntakeOrder, via: str = Via.API) -> Inta
     raise AssertionError("unreachable")
 
 
+#: The largest amount a money column (12 digits, 2 after the point) holds.
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def _limit_errors(data: IntakeOrder) -> dict[str, list[str]]:
+    """What would not fit the columns: refused here, as a 400, not by the database as a 500.
+    The API's serializer checks most of it already; a WooCommerce order is only checked here."""
+    errors: dict[str, list[str]] = {}
+
+    def fits(path: str, value: str, model, field: str) -> None:
+        limit = model._meta.get_field(field).max_length
+        if len(value) > limit:
+            errors[path] = [_("At most %(limit)s characters.") % {"limit": limit}]
+
+    customer = data.customer
+    fits("external_id", data.external_id, Deal, "external_id")
+    fits("customer.name", customer.name, Contact, "full_name")
+    fits("customer.email", customer.email, Contact, "email")
+    if customer.company is not None:
+        fits("customer.company.name", customer.company.name, Company, "name")
+    for i, item in enumerate(data.items):
+        fits(f"items.{i}.sku", item.sku, Product, "sku")
+        fits(f"items.{i}.name", item.name, Product, "name")
+    if data.delivery is not None:
+        fits("delivery.address", data.delivery.address, Deal, "delivery_address")
+        fits(
+            "delivery.pickup_point_code", data.delivery.pickup_point_code, Deal, "pickup_point_code"
+        )
+    if data.payment is not None:
+        fits("payment.transaction_id", data.payment.transaction_id, Payment, "provider_payment_id")
+    fits("coupon", data.coupon, Order, "coupon")
+    fits("source", data.source, Deal, "source")
+    total = sum((item.price * item.quantity for item in data.items), Decimal(0))
+    if data.delivery is not None:
+        total += data.delivery.cost
+    if total > MAX_AMOUNT:
+        errors["items"] = [
+            _("The order total %(total)s is more than %(max)s.")
+            % {"total": total, "max": MAX_AMOUNT}
+        ]
+    return errors
+
+
 def _existing(store: Store, external_id: str) -> IntakeResult | None:
     deal = Deal.objects.filter(store=store, external_id=external_id).first()
     if deal is None:
@@ -168,6 +214,7 @@ def _create(store: Store, data: IntakeOrder, via: str) -> IntakeResult:
     contact, company, new_customer = _customer(data.customer)
     terms = _delivery_terms(data.delivery)
     fields = {
+        "placed_at": data.created_at,
         "source": data.source,
         "comment": data.comment,
         "external_id": data.external_id,

@@ -17,9 +17,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from automation.models import Via
-from catalog.models import Store, Warehouse
+from catalog.models import Product, Store, Warehouse
+from contacts.models import Contact
 from contacts.validators import normalize_phone
 from deals.choices import DeliveryMethod
+from deals.models import Deal
 from integrations.errors import PermanentError
 from integrations.woocommerce import webhooks as woo
 
@@ -91,9 +93,19 @@ def intake_order_from(order: woo.WooOrder) -> IntakeOrder:
     return IntakeOrder(
         external_id=str(order.id),
         created_at=order.created_at,
-        customer=CustomerIn(name=order.customer_name, phone=phone, email=order.email),
+        # Free text longer than our columns is cut rather than refused: a refused delivery is
+        # retried and, after five, switches the webhook off. An SKU or a total that does not
+        # fit is refused (order_intake answers 400).
+        customer=CustomerIn(
+            name=_clip(order.customer_name, Contact, "full_name"), phone=phone, email=order.email
+        ),
         items=[
-            ItemIn(sku=line.sku, name=line.name, quantity=line.quantity, price=line.unit_price)
+            ItemIn(
+                sku=line.sku,
+                name=_clip(line.name, Product, "name"),
+                quantity=line.quantity,
+                price=line.unit_price,
+            )
             for line in order.lines
         ],
         delivery=_delivery(order),
@@ -102,6 +114,10 @@ def intake_order_from(order: woo.WooOrder) -> IntakeOrder:
         comment="\n".join(filter(None, [order.customer_note, *notes])),
         source="woocommerce",
     )
+
+
+def _clip(value: str, model, field: str) -> str:
+    return value[: model._meta.get_field(field).max_length]
 
 
 def _delivery(order: woo.WooOrder) -> DeliveryIn | None:
@@ -124,11 +140,15 @@ def _delivery(order: woo.WooOrder) -> DeliveryIn | None:
         return DeliveryIn(
             method=DeliveryMethod.CDEK,
             pickup_point_code=order.cdek_office_code,
-            address="" if order.cdek_office_code else order.address,
+            address=""
+            if order.cdek_office_code
+            else _clip(order.address, Deal, "delivery_address"),
             cost=order.shipping_total,
         )
     return DeliveryIn(
-        method=DeliveryMethod.COURIER, address=order.address, cost=order.shipping_total
+        method=DeliveryMethod.COURIER,
+        address=_clip(order.address, Deal, "delivery_address"),
+        cost=order.shipping_total,
     )
 
 
@@ -140,5 +160,5 @@ def _payment(order: woo.WooOrder) -> PaymentIn:
     return PaymentIn(
         method="online",
         paid=order.paid and order.status in PAID_STATUSES,
-        transaction_id=order.transaction_id,
+        transaction_id=order.transaction_id[:64],
     )

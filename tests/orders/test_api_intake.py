@@ -77,6 +77,8 @@ def test_a_complete_order_creates_contact_deal_and_order(client, store_a, catalo
         "WINTER",
     )
     assert order.transitions.get().via == "api"
+    # The site's own time of the order is kept (processing time counts from it).
+    assert deal.placed_at.isoformat() == "2026-12-04T09:30:00+00:00"
 
 
 def test_paid_on_the_site_the_order_is_paid(client, store_a, catalogue):
@@ -346,3 +348,15 @@ def test_a_body_over_one_megabyte_answers_413_before_it_is_read(client, store_a,
 
     assert response.status_code == 413
     assert not Deal.objects.exists()
+
+
+def test_a_total_too_large_for_the_books_answers_400(client, store_a, catalogue):
+    payload = site_order()
+    payload["items"][0].update(quantity=100_000, price="9999999999.99")
+    before = written()
+
+    response = signed_post(client, store_a, payload)
+
+    assert response.status_code == 400
+    assert "items" in response.json()
+    assert written() == before

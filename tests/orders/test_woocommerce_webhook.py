@@ -190,3 +190,21 @@ def test_an_order_without_phone_or_email_answers_400_and_writes_nothing(client, 
     assert "customer" in response.json()
     assert not Deal.objects.exists()
     assert not Product.objects.exists()
+
+
+def test_long_free_text_is_cut_and_a_too_long_sku_refused(client, store_a):
+    payload = russian_order()
+    payload["billing"]["first_name"] = "Я" * 300
+    payload["line_items"][0]["name"] = "Товар " * 100
+
+    assert deliver(client, store_a, payload).status_code == 201
+    order = Order.objects.get()
+    assert len(order.contact.full_name) == 200
+    assert len(order.items.order_by("pk").first().product.name) == 300
+
+    payload = russian_order(id=728)
+    payload["line_items"][0]["sku"] = "S" * 100
+    response = deliver(client, store_a, payload)
+    assert response.status_code == 400
+    assert "items.0.sku" in response.json()
+    assert Order.objects.count() == 1
