@@ -64,6 +64,16 @@ def hmac_sha256_hex(body: bytes, key: str) -> str:
     return hmac.new(key.encode(), body, "sha256").hexdigest()
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one: a signed payload of an odd shape
+    must give a 400 or be skipped, never an AttributeError (a 500 the platform repeats)."""
+    return value if isinstance(value, dict) else {}
+
+
+#: What converting a platform's timestamp may raise besides a missing key.
+BAD_TIMESTAMP = (TypeError, ValueError, OverflowError, OSError)
+
+
 def json_payload(body: bytes, *, provider: str) -> dict[str, Any]:
     """The callback body as a JSON object; PermanentError (a 400) when it is not one."""
     try:

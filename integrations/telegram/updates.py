@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import PermanentError
-from ..inbound import InboundMessage, check_secret, international_phone
+from ..inbound import BAD_TIMESTAMP, InboundMessage, check_secret, international_phone, mapping
 
 PROVIDER = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -52,15 +52,15 @@ def parse_update(update: dict[str, Any]) -> InboundMessage | None:
     message = update.get("message")
     if not isinstance(message, dict):
         return None
-    sender = message.get("from") or {}
-    chat = message.get("chat") or {}
+    sender = mapping(message.get("from"))
+    chat = mapping(message.get("chat"))
     if chat.get("type") != "private" or sender.get("is_bot"):
         return None
     try:
         chat_id = int(chat["id"])
         message_id = int(message["message_id"])
         at = datetime.fromtimestamp(int(message["date"]), tz=UTC)
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, *BAD_TIMESTAMP) as e:
         raise PermanentError(f"{PROVIDER}: message without chat id, message_id or date") from e
 
     phone = ""

@@ -14,11 +14,13 @@ from typing import Any
 
 from ..errors import InvalidSignature, PermanentError
 from ..inbound import (
+    BAD_TIMESTAMP,
     InboundEvent,
     InboundMessage,
     StatusUpdate,
     hmac_sha256_hex,
     international_phone,
+    mapping,
 )
 
 PROVIDER = "viber"
@@ -47,7 +49,7 @@ def parse_event(payload: dict[str, Any]) -> list[InboundEvent]:
     event = payload.get("event")
     try:
         at = datetime.fromtimestamp(int(payload["timestamp"]) / 1000, tz=UTC)
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, *BAD_TIMESTAMP) as e:
         raise PermanentError(f"{PROVIDER}: callback without a timestamp") from e
     if event == "message":
         return [_message(payload, at)]
@@ -71,8 +73,8 @@ def parse_event(payload: dict[str, Any]) -> list[InboundEvent]:
 
 
 def _message(payload: dict[str, Any], at: datetime) -> InboundMessage:
-    sender = payload.get("sender") or {}
-    message = payload.get("message") or {}
+    sender = mapping(payload.get("sender"))
+    message = mapping(payload.get("message"))
     token = payload.get("message_token")
     if not sender.get("id") or token is None or not isinstance(message, dict):
         raise PermanentError(f"{PROVIDER}: message without sender.id or message_token")
@@ -80,7 +82,7 @@ def _message(payload: dict[str, Any], at: datetime) -> InboundMessage:
     text = str(message.get("text") or "").strip() if kind == "text" else ""
     phone = ""
     if kind == "contact":
-        phone = international_phone(str((message.get("contact") or {}).get("phone_number", "")))
+        phone = international_phone(str(mapping(message.get("contact")).get("phone_number", "")))
     return InboundMessage(
         platform=PROVIDER,
         event_id=str(token),

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import InvalidSignature, PermanentError
-from ..inbound import InboundMessage, check_secret
+from ..inbound import BAD_TIMESTAMP, InboundMessage, check_secret, mapping
 
 PROVIDER = "vk"
 CONFIRMATION = "confirmation"
@@ -51,7 +51,7 @@ def parse_event(payload: dict[str, Any]) -> InboundMessage | None:
         raise PermanentError(f"{PROVIDER}: event without an event_id")
     if payload.get("type") != "message_new":
         return None
-    obj = payload.get("object") or {}
+    obj = mapping(payload.get("object"))
     message = obj.get("message", obj) if isinstance(obj, dict) else {}
     if not isinstance(message, dict):
         raise PermanentError(f"{PROVIDER}: message_new without a message")
@@ -60,12 +60,13 @@ def parse_event(payload: dict[str, Any]) -> InboundMessage | None:
         peer_id = int(message.get("peer_id", from_id))
         message_id = int(message.get("id") or message.get("conversation_message_id"))
         at = datetime.fromtimestamp(int(message["date"]), tz=UTC)
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, *BAD_TIMESTAMP) as e:
         raise PermanentError(f"{PROVIDER}: message without from_id, id or date") from e
     if message.get("out") or peer_id >= CHAT_PEER_ID_START or from_id <= 0:
         return None
     text = str(message.get("text") or "").strip()
-    attachments = message.get("attachments") or []
+    attachments = message.get("attachments")
+    attachments = attachments if isinstance(attachments, list) else []
     attachment = ""
     if not text and attachments and isinstance(attachments[0], dict):
         attachment = str(attachments[0].get("type") or "")

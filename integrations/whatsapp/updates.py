@@ -16,12 +16,14 @@ from typing import Any
 
 from ..errors import InvalidSignature, PermanentError
 from ..inbound import (
+    BAD_TIMESTAMP,
     InboundEvent,
     InboundMessage,
     StatusUpdate,
     check_secret,
     hmac_sha256_hex,
     international_phone,
+    mapping,
 )
 
 PROVIDER = "whatsapp"
@@ -70,7 +72,7 @@ def parse_events(payload: dict[str, Any]) -> list[InboundEvent]:
                 continue
             value = change["value"]
             names = {
-                str(c.get("wa_id")): str((c.get("profile") or {}).get("name") or "")
+                str(c.get("wa_id")): str(mapping(c.get("profile")).get("name") or "")
                 for c in _list(value.get("contacts"))
             }
             events += [_message(m, names) for m in _list(value.get("messages"))]
@@ -83,7 +85,7 @@ def _message(message: dict[str, Any], names: dict[str, str]) -> InboundMessage:
         wa_id = str(message["from"])
         message_id = str(message["id"])
         at = datetime.fromtimestamp(int(message["timestamp"]), tz=UTC)
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, *BAD_TIMESTAMP) as e:
         raise PermanentError(f"{PROVIDER}: message without from, id or timestamp") from e
     kind = str(message.get("type") or "")
     content = message.get(kind) if isinstance(message.get(kind), dict) else {}
@@ -112,7 +114,7 @@ def _status(status: dict[str, Any]) -> StatusUpdate:
     try:
         message_id = str(status["id"])
         at = datetime.fromtimestamp(int(status["timestamp"]), tz=UTC)
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, *BAD_TIMESTAMP) as e:
         raise PermanentError(f"{PROVIDER}: status without id or timestamp") from e
     name = str(status.get("status") or "")
     errors = _list(status.get("errors"))

@@ -340,3 +340,54 @@ def test_an_empty_secret_refuses_even_an_empty_token(platform, store, settings):
 
     assert response.status_code == 403
     assert _written() == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda c: post_telegram(
+            c, {"update_id": 7, "message": {"message_id": 1, "date": 1, "from": "x", "chat": "y"}}
+        ),
+        lambda c: post_telegram(
+            c,
+            {
+                "update_id": 8,
+                "message": {
+                    "message_id": 1,
+                    "date": 10**20,
+                    "from": {"id": 1},
+                    "chat": {"id": 1, "type": "private"},
+                    "text": "hi",
+                },
+            },
+        ),
+        lambda c: post_viber(
+            c,
+            {"event": "message", "timestamp": 1, "message_token": 5, "sender": "x", "message": "y"},
+        ),
+        lambda c: post_vk(
+            c,
+            {
+                "type": "message_new",
+                "event_id": "e",
+                "group_id": int(p.VK_GROUP_ID),
+                "secret": p.VK_SECRET,
+                "object": {
+                    "message": {
+                        "id": 1,
+                        "date": 1,
+                        "from_id": 5,
+                        "peer_id": 5,
+                        "text": "",
+                        "attachments": {"type": "photo"},
+                    }
+                },
+            },
+        ),
+    ],
+)
+def test_signed_payloads_of_an_odd_shape_never_answer_500(platform, store, send):
+    response = send(platform)
+
+    assert response.status_code < 500
+    assert Deal.objects.count() <= 1
