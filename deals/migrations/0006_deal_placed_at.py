@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deals', '0005_number_sequences'),
+        ("deals", "0005_number_sequences"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='deal',
-            name='placed_at',
-            field=models.DateTimeField(blank=True, help_text="When the customer placed the order on the website (the site's own time).", null=True, verbose_name='placed by the customer'),
+            model_name="deal",
+            name="placed_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the customer placed the order on the website (the site's own time).",
+                null=True,
+                verbose_name="placed by the customer",
+            ),
         ),
     ]
