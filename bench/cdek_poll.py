@@ -169,9 +169,10 @@ def start_server(database_url: str, port: int, workers: int, threads: int) -> su
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            requests.get(f"http://127.0.0.1:{port}/sandbox/cdek/v2/webhooks", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/sandbox/cdek/v2/webhooks", timeout=5)
             return process
-        except requests.ConnectionError:
+        except requests.RequestException:
+            # Not listening yet, or its first answer (imports, migrations check) is slow.
             time.sleep(0.2)
     process.kill()
     raise SystemExit("gunicorn did not start")
