@@ -133,3 +133,18 @@ def test_a_segment_condition_does_not_match_a_deal_without_a_contact(store_a):
     )
 
     assert trigger.matches(deal) is False
+
+
+def test_the_team_lead_picks_the_segment_on_the_trigger_form(client, team_lead):
+    client.force_login(team_lead)
+
+    response = client.get(reverse("admin:automation_trigger_add"))
+
+    field = response.context["adminform"].form.fields["customer_segment"]
+    assert [str(label) for _value, label in field.choices] == [
+        "любой",
+        "Новый",
+        "Действующий",
+        "Повторный",
+        "Ушедший",
+    ]

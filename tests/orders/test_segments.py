@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -219,3 +221,15 @@ def test_the_nightly_job_moves_a_customer_whose_last_order_is_old_to_lapsed(stor
         assert refresh_customer_stats_task() == 1
     contact.refresh_from_db()
     assert contact.segment == CustomerSegment.LAPSED
+
+
+def test_the_command_fills_the_figures_of_an_existing_database(store_a):
+    contact = ContactFactory()
+    issued_order(contact, store_a, days=1, total="2500.00")
+
+    out = StringIO()
+    call_command("refresh_customer_stats", stdout=out)
+
+    contact.refresh_from_db()
+    assert (contact.segment, contact.total_spent) == (CustomerSegment.ACTIVE, Decimal("2500.00"))
+    assert "1 contacts" in out.getvalue()
