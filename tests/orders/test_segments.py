@@ -228,7 +228,8 @@ def test_the_command_fills_the_figures_of_an_existing_database(store_a):
     issued_order(contact, store_a, days=1, total="2500.00")
 
     out = StringIO()
-    call_command("refresh_customer_stats", stdout=out)
+    with time_machine.travel(NOW, tick=False):
+        call_command("refresh_customer_stats", stdout=out)
 
     contact.refresh_from_db()
     assert (contact.segment, contact.total_spent) == (CustomerSegment.ACTIVE, Decimal("2500.00"))
