@@ -14,6 +14,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from contacts.models import CustomerSegment
+
 from .models import (
     ChecklistItem,
     Notification,
@@ -50,6 +52,8 @@ class StageChoiceForm(forms.ModelForm):
                     choices=[("", _("any")), *choices],
                     required=False,
                 )
+        if "customer_segment" in self.fields:
+            self.fields["customer_segment"].choices = [("", _("any")), *CustomerSegment.choices]
 
 
 @admin.register(StageLimit)
@@ -115,7 +119,13 @@ class TriggerAdmin(admin.ModelAdmin):
         ),
         (
             _("Conditions (empty: any)"),
-            {"fields": ("stores", ("channel", "delivery_method", "payment_method"))},
+            {
+                "fields": (
+                    "stores",
+                    ("channel", "delivery_method", "payment_method"),
+                    "customer_segment",
+                )
+            },
         ),
     )
 

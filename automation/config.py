@@ -18,7 +18,7 @@ from django.db import transaction
 
 from .models import StageLimit, Trigger
 
-CACHE_KEY = "automation:configuration:v1"
+CACHE_KEY = "automation:configuration:v2"
 CACHE_SECONDS = 30
 
 

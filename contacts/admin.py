@@ -5,6 +5,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from .models import PLACEHOLDERS, Company, Contact, Message, MessageTemplate
+from .segments import customer_summary, format_roubles, rating_stars
 from .validators import try_normalize_phone
 
 
@@ -19,6 +20,18 @@ class PhoneSearchMixin:
         if phone:
             results |= queryset.filter(**{self.phone_search_field: phone})
         return results, may_have_duplicates
+
+
+class CustomerSummaryMixin:
+    """A deal's or an order's page names the customer's segment and rating near the top, so
+    the manager knows who is calling: add "customer_summary" to the fieldsets."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "customer_summary")
+
+    @admin.display(description=_("customer"))
+    def customer_summary(self, obj) -> str:
+        return customer_summary(obj.contact if obj is not None and obj.contact_id else None)
 
 
 class ConversationInline(admin.TabularInline):
@@ -62,18 +75,78 @@ class ConversationInline(admin.TabularInline):
         )
 
 
+class RatingFilter(admin.SimpleListFilter):
+    title = _("rating")
+    parameter_name = "rating"
+
+    def lookups(self, request, model_admin):
+        return [(str(stars), rating_stars(stars)) for stars in range(5, 0, -1)] + [
+            ("none", _("not rated yet"))
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "none":
+            return queryset.filter(rating__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(rating=int(value))
+        return queryset
+
+
+#: The purchase figures, computed by orders.segments: shown, never edited.
+PURCHASE_FIELDS = (
+    ("segment", "rating_display"),
+    ("orders_count", "issued_orders_count"),
+    ("spent_display", "average_display"),
+    ("last_order_at", "stats_updated_at"),
+)
+
+
 @admin.register(Contact)
 class ContactAdmin(PhoneSearchMixin, admin.ModelAdmin):
-    list_display = ("__str__", "phone", "email", "responsible", "created_at")
-    list_filter = ("responsible",)
+    list_display = (
+        "__str__",
+        "phone",
+        "segment",
+        "rating_display",
+        "issued_orders_count",
+        "spent_display",
+        "last_order_at",
+        "responsible",
+        "created_at",
+    )
+    list_filter = ("segment", RatingFilter, "responsible")
     search_fields = ("full_name", "phone", "email", "telegram_id", "whatsapp_id", "vk_id")
     list_select_related = ("responsible",)
     fieldsets = (
         (None, {"fields": ("full_name", "phone", "email", "responsible", "comment")}),
         (_("Messengers"), {"fields": ("telegram_id", "whatsapp_id", "viber_id", "vk_id")}),
+        (_("Purchases"), {"fields": PURCHASE_FIELDS}),
     )
     inlines = (ConversationInline,)
-    readonly_fields = ("all_messages",)
+    readonly_fields = (
+        "all_messages",
+        "segment",
+        "rating_display",
+        "orders_count",
+        "issued_orders_count",
+        "spent_display",
+        "average_display",
+        "last_order_at",
+        "stats_updated_at",
+    )
+
+    @admin.display(description=_("rating"), ordering="rating")
+    def rating_display(self, obj: Contact) -> str:
+        return rating_stars(obj.rating)
+
+    @admin.display(description=_("total spent"), ordering="total_spent")
+    def spent_display(self, obj: Contact) -> str:
+        return format_roubles(obj.total_spent)
+
+    @admin.display(description=_("average order"), ordering="average_order")
+    def average_display(self, obj: Contact) -> str:
+        return format_roubles(obj.average_order) if obj.average_order is not None else "—"
 
     def get_inlines(self, request, obj):
         # A new card has no conversation yet.
@@ -81,6 +154,9 @@ class ContactAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            # A new card has no purchases yet.
+            fieldsets = fieldsets[:-1]
         if obj is not None and request.user.has_perm("contacts.view_message"):
             fieldsets = (*fieldsets, (_("Conversation"), {"fields": ("all_messages",)}))
         return fieldsets

@@ -16,8 +16,19 @@ from django.utils.translation import gettext_lazy as _
 from .validators import normalize_email, normalize_phone, validate_inn, validate_kpp
 
 
+class CustomerSegment(models.TextChoices):
+    """Where a customer stands, from their issued orders (rules: docs/segments.md)."""
+
+    NEW = "new", _("New")
+    ACTIVE = "active", _("Active")
+    REPEAT = "repeat", _("Repeat")
+    LAPSED = "lapsed", _("Lapsed")
+
+
 class Contact(models.Model):
     """A customer: a person who orders, or the contact person of a company."""
+
+    Segment = CustomerSegment
 
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     phone = models.CharField(
@@ -39,6 +50,31 @@ class Contact(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # Purchase figures: computed from the orders by orders.segments (when an order is issued
+    # or returned, and nightly), never typed in. Definitions: docs/segments.md.
+    orders_count = models.PositiveIntegerField(_("orders"), default=0, editable=False)
+    issued_orders_count = models.PositiveIntegerField(_("issued orders"), default=0, editable=False)
+    total_spent = models.DecimalField(
+        _("total spent"), max_digits=14, decimal_places=2, default=0, editable=False
+    )
+    average_order = models.DecimalField(
+        _("average order"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+    )
+    last_order_at = models.DateTimeField(_("last purchase"), null=True, blank=True, editable=False)
+    segment = models.CharField(
+        _("segment"),
+        max_length=16,
+        choices=CustomerSegment.choices,
+        default=CustomerSegment.NEW,
+        editable=False,
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), null=True, blank=True, editable=False, help_text=_("1 to 5 stars.")
+    )
+    stats_updated_at = models.DateTimeField(
+        _("figures updated"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -79,6 +115,7 @@ class Contact(models.Model):
             models.Index(fields=["email"], name="contact_email"),
             models.Index(fields=["telegram_id"], name="contact_telegram"),
             models.Index(fields=["whatsapp_id"], name="contact_whatsapp"),
+            models.Index(fields=["segment"], name="contact_segment"),
         ]
 
     def __str__(self) -> str:

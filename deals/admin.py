@@ -15,7 +15,7 @@ from automation.admin import (
     overdue_badge,
 )
 from automation.admin_models import FiringInline, TaskInline
-from contacts.admin import PhoneSearchMixin
+from contacts.admin import CustomerSummaryMixin, PhoneSearchMixin
 
 from .admin_distribution import DealAssignmentInline, QueueFilter
 from .admin_inbox import DealConversationMixin, UnreadFilter, with_unread_count
@@ -84,6 +84,7 @@ class DealAdmin(
     DealConversationMixin,
     StoreScopedAdminMixin,
     PhoneSearchMixin,
+    CustomerSummaryMixin,
     TransitionAdminMixin,
     admin.ModelAdmin,
 ):
@@ -158,6 +159,7 @@ class DealAdmin(
                     "title",
                     ("store", "channel", "source"),
                     ("contact", "company"),
+                    "customer_summary",
                     "responsible",
                     "version_seen",
                 )

@@ -31,7 +31,7 @@ from automation.admin import (
 from automation.admin_models import FiringInline, TaskInline
 from automation.exceptions import TransitionError
 from automation.models import Via
-from contacts.admin import PhoneSearchMixin
+from contacts.admin import CustomerSummaryMixin, PhoneSearchMixin
 from deals.filters import ResponsibleFilter
 from deals.forms import ItemLineForm
 from integrations.errors import IntegrationError
@@ -272,7 +272,13 @@ STATUS_COLOURS = {
 
 
 @admin.register(Order)
-class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, admin.ModelAdmin):
+class OrderAdmin(
+    StoreScopedAdminMixin,
+    PhoneSearchMixin,
+    CustomerSummaryMixin,
+    TransitionAdminMixin,
+    admin.ModelAdmin,
+):
     form = OrderForm
     fsm_fields = ["status"]
     transition_services = ORDER_TRANSITION_SERVICES
@@ -342,6 +348,7 @@ class OrderAdmin(StoreScopedAdminMixin, PhoneSearchMixin, TransitionAdminMixin, 
                     ("time_limit", "stage_deadline_at"),
                     ("store", "deal_link", "channel"),
                     ("contact", "company"),
+                    "customer_summary",
                     "responsible",
                     "version_seen",
                 )

@@ -102,3 +102,12 @@ def enqueue_due_store_events_task() -> int:
     from .store_events import store_events_enqueue_due
 
     return store_events_enqueue_due()
+
+
+@shared_task
+def refresh_customer_stats_task() -> int:
+    """Nightly: every contact's figures, segment and rating (`contact_stats_refresh_all`);
+    segments move with time alone (active → lapsed)."""
+    from .segments import contact_stats_refresh_all
+
+    return contact_stats_refresh_all()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -223,6 +224,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # https://crontab.guru/#0_3_*_*_*: customers' figures and segments (active → lapsed).
+    "orders-customer-stats": {
+        "task": "orders.tasks.refresh_customer_stats_task",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"expires": 3 * 3600},
+    },
 }
 
 # --- External systems -----------------------------------------------------------------------
@@ -337,6 +344,9 @@ SPECTACULAR_SETTINGS = {
 # Distance selling: the buyer may refuse goods within 7 days of receipt (Consumer Rights
 # Protection Law, art. 26.1); stores that promise more raise it here.
 ORDER_RETURN_PERIOD_DAYS = env.int("ORDER_RETURN_PERIOD_DAYS", default=7)
+# Customer segments (docs/segments.md): a customer whose last issued order is older than this
+# is «ушедший».
+CUSTOMER_ACTIVE_DAYS = env.int("CUSTOMER_ACTIVE_DAYS", default=180)
 # How long the warehouse has to assemble an order once it starts: minutes of the store's
 # working time (its hours and the production calendar). 0: assembly documents have no due time.
 ASSEMBLY_DUE_WORKING_MINUTES = env.int("ASSEMBLY_DUE_WORKING_MINUTES", default=120)

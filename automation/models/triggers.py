@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Store
-from contacts.models import check_placeholders
+from contacts.models import CustomerSegment, check_placeholders
 
 from .limits import SUBJECTS, subject_states
 
@@ -40,6 +40,15 @@ class Trigger(models.Model):
     channel = models.CharField(_("channel"), max_length=16, blank=True)
     delivery_method = models.CharField(_("delivery"), max_length=16, blank=True)
     payment_method = models.CharField(_("payment"), max_length=20, blank=True)
+    customer_segment = models.CharField(
+        _("customer segment"),
+        max_length=16,
+        choices=CustomerSegment.choices,
+        blank=True,
+        help_text=_(
+            "The segment of the deal's or order's contact (for a company: its contact person)."
+        ),
+    )
     is_active = models.BooleanField(_("on"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=100)
 
@@ -72,8 +81,16 @@ class Trigger(models.Model):
             return False
         if self.payment_method and obj.payment_method != self.payment_method:
             return False
+        if self.customer_segment and _segment_of(obj) != self.customer_segment:
+            return False
         store_ids = {s.pk for s in self.stores.all()}
         return not store_ids or obj.store_id in store_ids
+
+
+def _segment_of(obj) -> str:
+    """The segment of the customer's contact; a deal or order without one matches no segment."""
+    contact = obj.contact if getattr(obj, "contact_id", None) else None
+    return contact.segment if contact is not None else ""
 
 
 def _channel_of(obj) -> str:

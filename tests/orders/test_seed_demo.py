@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from catalog.models import Product, Store
+from contacts.models import Contact, CustomerSegment
 from deals.models import Deal
 from orders.demo import DEMO_PASSWORD
 from orders.models import Order, Status
@@ -66,3 +67,11 @@ def test_returns_in_the_demo_are_registered_inspected_and_refunded(seeded):
     assert all(
         r.created_at <= r.order.transitions.latest("created_at").created_at for r in completed
     )
+
+
+def test_every_demo_customer_has_figures_from_the_demo_orders(seeded):
+    assert not Contact.objects.filter(stats_updated_at__isnull=True).exists()
+    buyers = Contact.objects.filter(issued_orders_count__gt=0)
+    assert buyers.exists()
+    assert not buyers.filter(segment=CustomerSegment.NEW).exists()
+    assert not buyers.filter(rating__isnull=True).exists()
