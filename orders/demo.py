@@ -42,6 +42,7 @@ from .services import (
     order_place_from_deal,
     order_transition,
 )
+from .transitions import NOT_PICKED_UP
 
 DEMO_PASSWORD = "demo12345"
 
@@ -458,7 +459,7 @@ def _demo_deal(rng, index, external_id, target, stores, staff, warehouses, produ
             _backdate(deal, None, created_at, rng)
             return
         if target == "deal:lost":
-            reason = rng.choice(list(RefusalReason.objects.exclude(code="not_picked_up")))
+            reason = rng.choice(list(RefusalReason.objects.exclude(code=NOT_PICKED_UP)))
             deal_lose(deal_id=deal.pk, actor=manager, reason=reason, comment="")
             _backdate(deal, None, created_at, rng)
             return
@@ -467,7 +468,7 @@ def _demo_deal(rng, index, external_id, target, stores, staff, warehouses, produ
             actor = _actor_for(name, staff, manager)
             via = Via.WEBHOOK if name == "mark_paid" else Via.ADMIN
             if name == "cancel":
-                reason = rng.choice(list(RefusalReason.objects.exclude(code="not_picked_up")))
+                reason = rng.choice(list(RefusalReason.objects.exclude(code=NOT_PICKED_UP)))
                 comment = "Клиент отказался по телефону"
                 order_transition(order_id=order.pk, name=name, actor=staff["lead"], via=via,
                                  reason=reason.name, comment=comment,

@@ -23,8 +23,7 @@ from deals.models import Deal
 
 from .models import ZERO, Order, Status
 from .returns_models import OrderReturn
-
-NOT_PICKED_UP_CODE = "not_picked_up"
+from .transitions import NOT_PICKED_UP
 
 #: Contacts refreshed per round of the nightly job: 4 queries each, whatever the size.
 BATCH_SIZE = 500
@@ -80,7 +79,7 @@ def contact_stats_refresh(contact_ids: Iterable[int], *, now: datetime | None = 
     now = now or timezone.now()
     issued = Q(issued_at__isnull=False)
     cancelled = Q(status=Status.CANCELLED)
-    no_pickup = cancelled & Q(cancel_reason__code=NOT_PICKED_UP_CODE)
+    no_pickup = cancelled & Q(cancel_reason__code=NOT_PICKED_UP)
     orders = {
         row["contact_id"]: row
         for row in Order.objects.filter(contact_id__in=ids)

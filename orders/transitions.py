@@ -82,9 +82,13 @@ def _follow_with_deal(order: Order, *, via: str) -> None:
         )
 
 
+#: The refusal reason of an order the customer did not pick up (seeded by deals/0002).
+NOT_PICKED_UP = "not_picked_up"
+
+
 def not_picked_up_reason() -> RefusalReason:
     with translation.override(settings.LANGUAGE_CODE):
         reason, _created = RefusalReason.objects.get_or_create(
-            code="not_picked_up", defaults={"name": _("The customer did not pick up the order")}
+            code=NOT_PICKED_UP, defaults={"name": _("The customer did not pick up the order")}
         )
     return reason
