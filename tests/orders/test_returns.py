@@ -450,3 +450,22 @@ def test_return_stats_counts_exactly_per_store(store_a, manager, team_lead, main
     everywhere = return_stats(start=now - timedelta(days=2), end=now + timedelta(minutes=1))
     assert everywhere.registered == 4
     assert ReturnLine.objects.count() == 4
+
+
+def test_a_completed_return_updates_the_customers_figures(
+    store_a, manager, team_lead, reason, main_warehouse, django_capture_on_commit_callbacks
+):
+    order = issued_order(store_a, paid=False, payment_method=PaymentMethod.CASH_ON_DELIVERY)
+    order_return = _request(order, manager, {_items(order)[0].pk: 1}, reason)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_complete_return(
+            order_id=order.pk, actor=team_lead, inspection=_verdicts(order_return, Verdict.ACCEPT)
+        )
+
+    contact = order.contact
+    contact.refresh_from_db()
+    # The refund is taken off what the customer spent; a return costs half a star.
+    assert contact.issued_orders_count == 1
+    assert contact.total_spent == order.total - Decimal("1000.00")
+    assert contact.rating == 3  # 3 + 0.5 (issued) - 0.5 (return)
