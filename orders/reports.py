@@ -83,13 +83,17 @@ def returns_report(
     # Units come from the lines, counts and money from the returns: one join would repeat a
     # return's refund once per line.
     units_by_status = _units(lines, "order_return__status")
-    for row in (
-        returns.values("status").annotate(n=Count("pk"), money=Sum("refund_total")).order_by()
-    ):
-        label = OrderReturn.Status(row["status"]).label
-        rows.append(
-            [_("Status"), label, row["n"], units_by_status[row["status"]], row["money"] or ZERO]
-        )
+    by_status = {
+        row["status"]: row
+        for row in returns.values("status")
+        .annotate(n=Count("pk"), money=Sum("refund_total"))
+        .order_by()
+    }
+    for status in OrderReturn.Status:
+        if status in by_status:
+            row = by_status[status]
+            figures = [row["n"], units_by_status[status], row["money"] or ZERO]
+            rows.append([_("Status"), status.label, *figures])
     units_by_reason = _units(lines, "order_return__reason__name")
     for row in (
         returns.values("reason__name")
@@ -122,7 +126,7 @@ def refusal_reasons(
         )
         .values("cancel_reason__name")
         .annotate(n=Count("pk"))
-        .order_by("-n", "cancel_reason__name")
+        .order_by()
     )
     # A deal lost after its order was placed is counted once, as the cancelled order.
     lost = (
@@ -135,16 +139,19 @@ def refusal_reasons(
         )
         .values("lost_reason__name")
         .annotate(n=Count("pk"))
-        .order_by("-n", "lost_reason__name")
+        .order_by()
     )
-    no_reason = _("No reason given")
-    rows: list[list[Cell]] = [
-        [_("Cancelled orders"), row["cancel_reason__name"] or no_reason, row["n"]]
-        for row in cancelled
-    ]
-    rows += [[_("Lost deals"), row["lost_reason__name"] or no_reason, row["n"]] for row in lost]
+    rows = _by_reason(_("Cancelled orders"), cancelled, "cancel_reason__name")
+    rows += _by_reason(_("Lost deals"), lost, "lost_reason__name")
     headers = [_("What"), _("Reason"), _("Count")]
     return Report("refusals", _("Cancellation and refusal reasons"), headers, rows)
+
+
+def _by_reason(what: str, counts, key: str) -> list[list[Cell]]:
+    """The most frequent reasons first; those without a reason last (databases put NULL first
+    or last as they like)."""
+    ordered = sorted(counts, key=lambda row: (row[key] is None, -row["n"], row[key] or ""))
+    return [[what, row[key] or _("No reason given"), row["n"]] for row in ordered]
 
 
 def payments_report(
