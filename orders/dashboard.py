@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -84,8 +85,8 @@ class Counts:
 
 def _kinds(scope: Scope) -> list[tuple[type[StagedModel], QuerySet, str]]:
     return [
-        (Deal, open_deals(scope), _("Deal")),
-        (Order, open_orders(scope), _("Order")),
+        (Deal, open_deals(scope), capfirst(Deal._meta.verbose_name)),
+        (Order, open_orders(scope), capfirst(Order._meta.verbose_name)),
     ]
 
 
