@@ -59,7 +59,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     )
     context = {
         **admin.site.each_context(request),
-        "title": _("Overdue"),
+        "title": _("Overdue dashboard"),
         "scope": scope,
         "stores": Store.objects.visible_to(request.user),
         "channels": Channel.choices,

@@ -105,6 +105,9 @@ def test_the_team_lead_sees_exact_figures_and_the_list_longest_overdue_first(
     assert _listed(response) == [known["b_new"], known["a_new"], known["order"], known["a_work"]]
     assert [item["hours"] for item in response.context["rows"]] == [10, 5, 3, 2]
     assert b'<meta http-equiv="refresh" content="60">' in response.content
+    page = response.content.decode()
+    assert "<h1>Просрочки</h1>" in page
+    assert "(10 ч назад)" in page
 
 
 def test_the_store_and_channel_filters_narrow_every_figure(client, team_lead, store_a, known):
