@@ -215,7 +215,11 @@ def reassign(obj: StagedModel, manager, actor) -> bool:
         raise ValueError(f"{manager} does not work for store {obj.store_id}")
     with transaction.atomic():
         model = type(obj)
-        locked = model.objects.select_for_update().select_related("responsible").get(pk=obj.pk)
+        locked = (
+            model.objects.select_for_update(of=("self",))
+            .select_related("responsible")
+            .get(pk=obj.pk)
+        )
         previous = locked.responsible
         if locked.responsible_id == manager.pk:
             return False
