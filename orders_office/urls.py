@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from orders.admin_dashboard import dashboard_view
+
 admin.site.site_header = _("Orders Office")
 admin.site.site_title = _("Orders Office")
 admin.site.index_title = _("Order processing")
@@ -24,6 +26,11 @@ admin.site.get_app_list = _get_app_list
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path(
+        "admin/dashboard/",
+        admin.site.admin_view(dashboard_view),
+        name="overdue-dashboard",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("orders.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
