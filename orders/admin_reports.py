@@ -26,8 +26,13 @@ DEFAULT_DAYS = 30
 
 
 class ReportFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input shows only an ISO value; the localised one would leave it empty.
+    date_from = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     store = forms.ModelChoiceField(
         label=_("store"), queryset=Store.objects.none(), required=False, empty_label=_("All")
     )

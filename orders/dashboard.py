@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -141,10 +142,12 @@ class OverdueRow:
 
     @property
     def overdue_since(self) -> datetime:
-        return self.obj.overdue_since
+        # Overdue since the stage's deadline passed; the mark the minute sweep set may be
+        # later (a worker that was down, data loaded with old deadlines).
+        return self.obj.stage_deadline_at or self.obj.overdue_since
 
     def hours_overdue(self, now: datetime) -> int:
-        return int((now - self.obj.overdue_since).total_seconds() // 3600)
+        return int((now - self.overdue_since).total_seconds() // 3600)
 
 
 def overdue_rows(scope: Scope, *, limit: int = LIST_LIMIT) -> list[OverdueRow]:
@@ -155,7 +158,7 @@ def overdue_rows(scope: Scope, *, limit: int = LIST_LIMIT) -> list[OverdueRow]:
         objects = (
             queryset.filter(_OVERDUE)
             .select_related("contact", "company", "responsible", "store")
-            .order_by("overdue_since", "pk")[:limit]
+            .order_by(Coalesce("stage_deadline_at", "overdue_since"), "pk")[:limit]
         )
         rows += [OverdueRow(obj, kind, admin_link(obj)) for obj in objects]
     rows.sort(key=lambda row: (row.overdue_since, row.kind, row.obj.pk))

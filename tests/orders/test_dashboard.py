@@ -249,3 +249,20 @@ def test_the_number_of_queries_does_not_grow_with_the_list(
         response = client.get(URL)
 
     assert len(response.context["rows"]) == (54 if who == "team_lead" else 28)
+
+
+def test_an_object_is_overdue_since_its_deadline_not_since_the_sweep_marked_it(
+    client, team_lead, store_a, manager, now
+):
+    # Marked by the sweep only now (a worker that was down), though its deadline passed long ago.
+    late_mark = DealFactory(
+        store=store_a, responsible=manager, stage_deadline_at=_hours_ago(30),
+        overdue_since=_hours_ago(0.1),
+    )  # fmt: skip
+    DealFactory(store=store_a, responsible=manager, overdue_since=_hours_ago(5))
+    client.force_login(team_lead)
+
+    rows = client.get(URL).context["rows"]
+
+    assert rows[0]["row"].obj == late_mark
+    assert rows[0]["row"].hours_overdue(NOW) == 30

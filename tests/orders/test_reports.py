@@ -279,3 +279,13 @@ def test_more_data_takes_no_more_queries(client, team_lead, store_a, march_data)
     more_march_data(store_a, 10)
 
     assert page_queries(client, team_lead) == few
+
+
+def test_the_period_is_shown_in_the_date_inputs(client, team_lead, store_a):
+    # A browser's date input shows only an ISO value; a localised one leaves it empty.
+    client.force_login(team_lead)
+    today = timezone.localdate()
+
+    content = client.get(reverse("admin:orders_reports")).content.decode()
+
+    assert f'value="{today.isoformat()}"' in content
