@@ -266,3 +266,4 @@ def test_an_object_is_overdue_since_its_deadline_not_since_the_sweep_marked_it(
 
     assert rows[0]["row"].obj == late_mark
     assert rows[0]["row"].hours_overdue(NOW) == 30
+    assert _hours_ago(30).strftime("%d.%m") in client.get(URL).content.decode()
