@@ -157,7 +157,8 @@ def test_the_team_lead_sees_every_store_and_may_pick_one(client, team_lead, stor
     everything = page(client, team_lead)
     only_b = page(client, team_lead, store=store_b.pk)
 
-    assert "<td>Итого</td><td>6</td><td>3149,50</td>" in everything.content.decode()
+    # Money with grouped thousands (a non-breaking space in Russian) and kopecks.
+    assert "<td>Итого</td><td>6</td><td>3\xa0149,50</td>" in everything.content.decode()
     assert "<td>Итого</td><td>1</td><td>999,00</td>" in only_b.content.decode()
 
 
@@ -165,7 +166,7 @@ def test_a_manager_sees_only_the_figures_of_their_stores(client, manager, store_
     own = page(client, manager).content.decode()
     other = page(client, manager, store=store_b.pk)
 
-    assert "<td>Итого</td><td>5</td><td>2150,50</td>" in own
+    assert "<td>Итого</td><td>5</td><td>2\xa0150,50</td>" in own
     assert "Спорт-Профи" not in own  # not even offered in the store list
     assert "999,00" not in other.content.decode()
     assert csv_export(client, manager, "orders", store=store_b.pk).status_code == 404
@@ -239,7 +240,7 @@ def test_explicit_view_order_permission_is_enough(client, store_a, march_data):
     viewer = UserFactory(username="viewer", stores=[store_a])
     viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
 
-    assert "<td>Итого</td><td>5</td><td>2150,50</td>" in page(client, viewer).content.decode()
+    assert "<td>Итого</td><td>5</td><td>2\xa0150,50</td>" in page(client, viewer).content.decode()
 
 
 # --- constant queries -----------------------------------------------------------------------
