@@ -530,5 +530,5 @@ def register_order_inline(inline: type[InlineModelAdmin]) -> type[InlineModelAdm
     return inline
 
 
-# Registers the pages of reports, of returns and of the events for the stores' websites.
-from . import admin_reports, admin_returns, admin_store_events  # noqa: E402,F401
+# Registers the pages of the funnel, reports, returns and the events for the stores' websites.
+from . import admin_funnel, admin_reports, admin_returns, admin_store_events  # noqa: E402,F401
