@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,9 +16,8 @@ from django.utils.translation import gettext_lazy
 from automation.admin import StoreScopedAdminMixin
 
 from .choices import Channel, CustomerType, Presence
-from .distribution import CAP_STAGES, IN_QUEUE, manager_set_presence
+from .distribution import IN_QUEUE, counts_against_cap, manager_set_presence
 from .models import (
-    Deal,
     DealAssignment,
     DistributionRule,
     ManagerProfile,
@@ -133,13 +132,7 @@ class ManagerProfileAdmin(admin.ModelAdmin):
             .prefetch_related("stores")
             .annotate(
                 _open_deals=Count(
-                    "user__deals",
-                    filter=Q(user__deals__stage__in=CAP_STAGES)
-                    | Q(
-                        user__deals__stage=Deal.Stage.ORDER_PLACED,
-                        user__deals__orders__status="new",
-                    ),
-                    distinct=True,
+                    "user__deals", filter=counts_against_cap("user__deals__"), distinct=True
                 )
             )
         )

@@ -48,9 +48,17 @@ from .signals import deal_assigned
 #: order's status is named by its value, as deal_has_no_active_order does: deals does not
 #: import orders.)
 CAP_STAGES = (Deal.Stage.NEW, Deal.Stage.IN_PROGRESS)
-COUNTS_AGAINST_CAP = Q(stage__in=CAP_STAGES) | Q(
-    stage=Deal.Stage.ORDER_PLACED, orders__status="new"
-)
+
+
+def counts_against_cap(prefix: str = "") -> Q:
+    """The deals that take a slot, as a filter on Deal, or through the relation `prefix`
+    (e.g. "user__deals__" from a manager profile)."""
+    return Q(**{f"{prefix}stage__in": CAP_STAGES}) | Q(
+        **{f"{prefix}stage": Deal.Stage.ORDER_PLACED, f"{prefix}orders__status": "new"}
+    )
+
+
+COUNTS_AGAINST_CAP = counts_against_cap()
 
 #: How many waiting deals of one store one run of the queue looks at.
 QUEUE_BATCH = 200

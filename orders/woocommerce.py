@@ -25,6 +25,7 @@ from deals.models import Deal
 from integrations.errors import PermanentError
 from integrations.woocommerce import webhooks as woo
 
+from .api.serializers import receipt_data
 from .intake import (
     CustomerIn,
     DeliveryIn,
@@ -68,12 +69,7 @@ def woocommerce_webhook(request: HttpRequest, store_code: str) -> HttpResponse:
         logger.warning("woocommerce order of %s refused: %s", store_code, sorted(exc.errors))
         return JsonResponse(exc.errors, status=400)
     return JsonResponse(
-        {
-            "number": result.number,
-            "deal_id": result.deal.pk,
-            "order_id": result.order.pk if result.order else None,
-        },
-        status=201 if result.created else 200,
+        receipt_data(result.deal, result.order), status=201 if result.created else 200
     )
 
 

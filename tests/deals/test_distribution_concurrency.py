@@ -8,12 +8,10 @@ own connection (the pattern of tests/orders/test_concurrency.py).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from deals import distribution
 from deals.choices import AssignmentStrategy
@@ -22,42 +20,10 @@ from deals.models import Deal, DealAssignment
 from orders.roles import MANAGER
 from tests.factories import DealFactory, StoreFactory, UserFactory
 
+from ..orders.test_concurrency import TIMEOUT, _start, _wait_until_a_transaction_waits_for_a_lock
 from .conftest import NOON, make_profile
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-#: Generous: only reached when something is broken, never waited out by a passing test.
-TIMEOUT = 10
-
-
-def _start(name: str, fn: Callable[[], Any], results: dict[str, Any]) -> threading.Thread:
-    def run() -> None:
-        try:
-            results[name] = fn()
-        except Exception as exc:
-            results[name] = exc
-        finally:
-            # A thread opens its own connection; leaving it open would block the test
-            # database from being dropped.
-            connection.close()
-
-    thread = threading.Thread(target=run, name=name)
-    thread.start()
-    return thread
-
-
-def _wait_until_a_transaction_waits_for_a_lock() -> None:
-    deadline = time.monotonic() + TIMEOUT
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return
-            assert time.monotonic() < deadline, "the second distribution never reached the lock"
-            time.sleep(0.005)
 
 
 @pytest.fixture
