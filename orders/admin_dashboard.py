@@ -53,6 +53,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     now = timezone.now()
     by_stage = dashboard.stage_counts(scope)
+    by_manager = dashboard.manager_counts(scope) if scope.is_team_view else []
     rows = dashboard.overdue_rows(scope)
     managers = (
         dashboard.store_managers({row.obj.store_id for row in rows}) if scope.is_team_view else {}
@@ -64,7 +65,11 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "stores": Store.objects.visible_to(request.user),
         "channels": Channel.choices,
         "by_stage": by_stage,
-        "by_manager": dashboard.manager_counts(scope) if scope.is_team_view else [],
+        "by_manager": by_manager,
+        "stage_chart": dashboard.counts_chart(by_stage, title=_("Overdue and at risk by stage")),
+        "manager_chart": dashboard.counts_chart(
+            by_manager, title=_("Overdue and at risk by manager")
+        ),
         "rows": [
             {
                 "row": row,

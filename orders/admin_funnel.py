@@ -12,8 +12,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from .admin_reports import ReportFilterForm, may_view_reports
-from .funnel import build_funnel
-from .funnel_chart import funnel_svg
+from .funnel import build_funnel, funnel_chart
 
 
 def funnel_view(request: HttpRequest) -> HttpResponse:
@@ -24,7 +23,7 @@ def funnel_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         funnel = build_funnel(form.stores(), data["date_from"], data["date_to"])
-        chart = funnel_svg(funnel.steps)
+        chart = funnel_chart(funnel.steps)
     context = {
         **admin.site.each_context(request),
         "title": _("Sales funnel"),

@@ -17,9 +17,10 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from automation.firing import admin_link
 from automation.models import StagedModel, Task, Via
@@ -28,6 +29,7 @@ from catalog.models import Store, user_sees_all_stores
 from deals.distribution import deal_log_manual_assignment
 from deals.models import Deal
 
+from .charts import AMBER, RED, Series, bar_chart
 from .history import order_log_event, register_events
 from .models import CLOSED, Order
 
@@ -131,6 +133,20 @@ def manager_counts(scope: Scope) -> list[Counts]:
             counts.overdue += row["overdue"]
             counts.at_risk += row["at_risk"]
     return sorted(by_manager.values(), key=lambda c: (-c.overdue, -c.at_risk, c.label))
+
+
+def counts_chart(counts: list[Counts], *, title: str) -> SafeString:
+    """The counts as bars, overdue in the admin's red and at risk in the badges' amber, each
+    row's two bars one under the other."""
+    return bar_chart(
+        [(c.label, c.overdue, c.at_risk) for c in counts],
+        title=title,
+        series=[
+            Series(pgettext("chart legend", "Overdue"), RED),
+            Series(pgettext("chart legend", "At risk"), AMBER),
+        ],
+        css_class="overdue-chart",
+    )
 
 
 @dataclass

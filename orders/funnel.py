@@ -13,7 +13,7 @@ given stores. A deal counts in a step when it reached it, whatever happened afte
 - «Выдан»: one of its orders was issued (`issued_at` is set).
 
 Lost: the cohort's lost deals by refusal reason and its cancelled orders by cancellation reason.
-Three aggregate queries whatever the data size."""
+Three aggregate queries whatever the data size; the chart of the steps is drawn from them."""
 
 from __future__ import annotations
 
@@ -21,11 +21,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from catalog.models import Store
 from deals.models import Deal, DealTransition
 
+from .charts import bar_chart
 from .models import Order, OrderTransition, Status
 from .reports import period_bounds
 
@@ -138,3 +140,12 @@ def _by_reason(what: str, counts, key: str) -> list[LostRow]:
     """The most frequent reasons first, those without one last."""
     ordered = sorted(counts, key=lambda row: (row[key] is None, -row["n"], row[key] or ""))
     return [LostRow(what, row[key] or _("No reason given"), row["n"]) for row in ordered]
+
+
+def funnel_chart(steps: list[Step]) -> SafeString:
+    """One bar per step, in the funnel's blue; an empty period draws zero-width bars."""
+    return bar_chart(
+        [(step.label, step.count) for step in steps],
+        title=_("Deals created in the period, by the furthest step reached"),
+        css_class="funnel-chart",
+    )

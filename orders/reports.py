@@ -16,12 +16,14 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from catalog.models import Store
 from deals.choices import PaymentMethod
 from deals.models import Deal
 
+from .charts import AMBER, BLUE, Series, bar_chart, rubles
 from .models import ZERO, Order, Payment, Status
 from .returns_models import OrderReturn, ReturnLine
 
@@ -30,12 +32,18 @@ Cell = str | int | Decimal
 
 @dataclass
 class Report:
-    """One table: `key` names its CSV export, `rows` hold plain values (money as Decimal)."""
+    """One table: `key` names its CSV export, `rows` hold plain values (money as Decimal).
+    `chart` draws the part of it a picture helps with; None when there is nothing to draw."""
 
     key: str
     title: str
     headers: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
+    chart: SafeString | None = None
+
+
+def _chart(rows: list[tuple], **options) -> SafeString | None:
+    return bar_chart(rows, **options) if rows else None
 
 
 def period_bounds(
@@ -67,8 +75,10 @@ def orders_by_status(
         for status in Status
         if status in figures
     ]
+    chart = _chart([(r[0], r[1]) for r in rows], title=_("Orders by status"))
     rows.append([_("Total"), sum(r[1] for r in rows), sum((r[2] for r in rows), ZERO)])
-    return Report("orders", _("Orders by status"), [_("Status"), _("Orders"), _("Sum, ₽")], rows)
+    headers = [_("Status"), _("Orders"), _("Sum, ₽")]
+    return Report("orders", _("Orders by status"), headers, rows, chart)
 
 
 def returns_report(
@@ -95,6 +105,7 @@ def returns_report(
             figures = [row["n"], units_by_status[status], row["money"] or ZERO]
             rows.append([_("Status"), status.label, *figures])
     units_by_reason = _units(lines, "order_return__reason__name")
+    by_reason = []
     for row in (
         returns.values("reason__name")
         .annotate(n=Count("pk"), money=Sum("refund_total"))
@@ -102,8 +113,10 @@ def returns_report(
     ):
         name = row["reason__name"]
         rows.append([_("Reason"), name, row["n"], units_by_reason[name], row["money"] or ZERO])
+        by_reason.append((name, row["n"]))
     headers = [_("Grouped by"), _("Value"), _("Returns"), _("Units"), _("Refunded, ₽")]
-    return Report("returns", _("Returns"), headers, rows)
+    chart = _chart(by_reason, title=_("Returns by reason"))
+    return Report("returns", _("Returns"), headers, rows, chart)
 
 
 def _units(lines: QuerySet[ReturnLine], key: str) -> dict[str, int]:
@@ -141,10 +154,16 @@ def refusal_reasons(
         .annotate(n=Count("pk"))
         .order_by()
     )
-    rows = _by_reason(_("Cancelled orders"), cancelled, "cancel_reason__name")
-    rows += _by_reason(_("Lost deals"), lost, "lost_reason__name")
+    cancelled_rows = _by_reason(_("Cancelled orders"), cancelled, "cancel_reason__name")
+    lost_rows = _by_reason(_("Lost deals"), lost, "lost_reason__name")
     headers = [_("What"), _("Reason"), _("Count")]
-    return Report("refusals", _("Cancellation and refusal reasons"), headers, rows)
+    title = _("Cancellation and refusal reasons")
+    chart = _chart(
+        _side_by_side(cancelled_rows, lost_rows),
+        title=title,
+        series=[Series(_("Cancelled orders"), BLUE), Series(_("Lost deals"), AMBER)],
+    )
+    return Report("refusals", title, headers, cancelled_rows + lost_rows, chart)
 
 
 def _by_reason(what: str, counts, key: str) -> list[list[Cell]]:
@@ -154,11 +173,26 @@ def _by_reason(what: str, counts, key: str) -> list[list[Cell]]:
     return [[what, row[key] or _("No reason given"), row["n"]] for row in ordered]
 
 
+def _side_by_side(*tables: list[list[Cell]]) -> list[tuple]:
+    """`(reason, count in the first table, count in the second…)` for every reason of the
+    `_by_reason` tables: the most frequent in all first, «no reason» last as in the tables."""
+    by_reason: dict[str, list[int]] = {}
+    for column, table in enumerate(tables):
+        for _what, reason, n in table:
+            by_reason.setdefault(reason, [0] * len(tables))[column] += n
+    no_reason = _("No reason given")
+    ordered = sorted(
+        by_reason.items(), key=lambda item: (item[0] == no_reason, -sum(item[1]), item[0])
+    )
+    return [(reason, *counts) for reason, counts in ordered]
+
+
 def payments_report(
     stores: QuerySet[Store], date_from: datetime.date, date_to: datetime.date
 ) -> Report:
     start, end = period_bounds(date_from, date_to)
     rows: list[list[Cell]] = []
+    by_method = []
     for row in (
         Order.objects.filter(store__in=stores, paid_at__gte=start, paid_at__lt=end)
         .values("payment_method")
@@ -167,6 +201,7 @@ def payments_report(
     ):
         label = PaymentMethod(row["payment_method"]).label
         rows.append([_("Paid orders by method"), label, row["n"], row["money"] or ZERO])
+        by_method.append((label, row["money"] or ZERO))
     for row in (
         Payment.objects.filter(
             order__store__in=stores,
@@ -181,7 +216,8 @@ def payments_report(
         label = Payment.Provider(row["provider"]).label
         rows.append([_("Online payments by provider"), label, row["n"], row["money"] or ZERO])
     headers = [_("Grouped by"), _("Value"), _("Count"), _("Sum, ₽")]
-    return Report("payments", _("Payments"), headers, rows)
+    chart = _chart(by_method, title=_("Paid orders by method, ₽"), formatter=rubles)
+    return Report("payments", _("Payments"), headers, rows, chart)
 
 
 #: The reports of the page, in its order.

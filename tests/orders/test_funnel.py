@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deals.models import Deal, DealTransition
-from orders.funnel import Step, build_funnel
-from orders.funnel_chart import funnel_svg
+from orders.funnel import Step, build_funnel, funnel_chart
 from orders.models import Order, OrderTransition
 
 from ..factories import DealFactory, OrderFactory, RefusalReasonFactory, UserFactory
@@ -106,15 +105,15 @@ def test_an_empty_period_has_no_percentages(store_a):
 
 
 def test_the_chart_draws_one_proportional_bar_per_step():
-    svg = funnel_svg([Step("Сделки", 8, None, 100.0), Step("Выдан", 2, 25.0, 25.0)])
+    svg = funnel_chart([Step("Сделки", 8, None, 100.0), Step("Выдан", 2, 25.0, 25.0)])
 
-    assert svg.startswith("<svg")
-    assert svg.count('class="funnel-bar"') == 2
-    assert re.findall(r'<rect [^>]*width="(\d+)"', svg) == ["400", "100"]
+    assert svg.startswith('<svg class="chart funnel-chart"')
+    assert svg.count('class="chart-row"') == 2
+    assert re.findall(r'<rect [^>]*width="(\d+)"', svg) == ["320", "80"]
 
 
 def test_the_chart_escapes_its_labels():
-    svg = funnel_svg([Step("<script>", 1, None, 100.0)])
+    svg = funnel_chart([Step("<script>", 1, None, 100.0)])
 
     assert "<script>" not in svg
     assert "&lt;script&gt;" in svg
@@ -131,7 +130,10 @@ def page(client, user, **params):
 def test_the_page_shows_the_table_and_a_bar_per_step(client, team_lead, store_a, march_data):
     content = page(client, team_lead, store=store_a.pk).content.decode()
 
-    assert content.count('class="funnel-bar"') == 5
+    assert content.count('class="chart-row"') == 5
+    assert (
+        'aria-label="Сделки, созданные за период, по самому дальнему достигнутому шагу"' in content
+    )
     assert "<td>Оплачен или подтверждён</td><td>3</td>" in content
     assert "<td>75,0%</td>" in content
     assert "<td>Отменённые заказы</td><td>Передумал</td><td>1</td>" in content
