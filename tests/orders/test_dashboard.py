@@ -3,6 +3,7 @@ the filters, who sees what, the one-click reassignment and a constant number of 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -145,6 +146,61 @@ def test_a_manager_sees_only_their_own_deals_orders_and_overdue_tasks(client, ma
     assert response.context["by_manager"] == []
     assert response.context["tasks"] == [mine]
     assert b'name="manager"' not in response.content
+
+
+def _chart(page: str, title: str) -> str:
+    """The SVG chart of `title` in the page; fails the test if there is none."""
+    found = re.search(rf'<svg class="chart overdue-chart" [^>]*aria-label="{title}".*?</svg>', page)
+    assert found, f"no chart «{title}»"
+    return found.group(0)
+
+
+def _description(svg: str) -> str:
+    return re.search(r"<desc>(.*?)</desc>", svg).group(1)
+
+
+def _bars(svg: str) -> list[int]:
+    return [int(w) for w in re.findall(r'<rect class="bar" [^>]*width="(\d+)"', svg)]
+
+
+def test_the_team_lead_sees_both_tables_as_charts_of_overdue_and_at_risk(client, team_lead, known):
+    client.force_login(team_lead)
+    page = client.get(URL).content.decode()
+
+    by_stage = _chart(page, "Просрочено и скоро просрочка по стадиям")
+    assert _description(by_stage) == (
+        f"{_label(Deal, Deal.Stage.NEW)} — Просрочено: 2, Скоро просрочка: 0; "
+        f"{_label(Deal, Deal.Stage.IN_PROGRESS)} — Просрочено: 1, Скоро просрочка: 1; "
+        f"{_label(Order, Status.NEW)} — Просрочено: 1, Скоро просрочка: 1"
+    )
+    assert _bars(by_stage) == [320, 0, 160, 160, 160, 160]
+    by_manager = _chart(page, "Просрочено и скоро просрочка по менеджерам")
+    anna, boris, vera = (known[k].responsible.get_full_name() for k in ("a_new", "b_new", "order"))
+    assert _description(by_manager) == (
+        f"{anna} — Просрочено: 2, Скоро просрочка: 1; "
+        f"{boris} — Просрочено: 1, Скоро просрочка: 1; "
+        f"{vera} — Просрочено: 1, Скоро просрочка: 0"
+    )
+    assert ">Просрочено</text>" in by_manager  # the legend
+
+
+def test_a_manager_sees_a_chart_of_their_own_stages_only(client, manager, known):
+    client.force_login(manager)
+    page = client.get(URL).content.decode()
+
+    assert _description(_chart(page, "Просрочено и скоро просрочка по стадиям")) == (
+        f"{_label(Deal, Deal.Stage.NEW)} — Просрочено: 1, Скоро просрочка: 0; "
+        f"{_label(Deal, Deal.Stage.IN_PROGRESS)} — Просрочено: 1, Скоро просрочка: 1"
+    )
+    assert "по менеджерам" not in page
+
+
+def test_nothing_overdue_draws_no_chart(client, team_lead, now):
+    client.force_login(team_lead)
+    page = client.get(URL).content.decode()
+
+    assert "Просрочек нет." in page
+    assert '<svg class="chart' not in page
 
 
 def test_a_manager_cannot_open_another_stores_figures(client, manager, store_b, known):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -207,6 +208,58 @@ def test_the_page_links_each_table_to_its_csv(client, team_lead, march_data):
     for key in ("orders", "returns", "refusals", "payments"):
         assert reverse("admin:orders_reports_csv", args=[key]) in content
     assert csv_export(client, team_lead, "nonsense").status_code == 404
+
+
+def report_chart(content: str, key: str) -> str | None:
+    """The SVG chart in the page's table `key`, or None if it has none."""
+    module = re.search(rf'<div class="module report" id="report-{key}">(.*?)</div>', content, re.S)
+    found = re.search(r'<svg class="chart".*?</svg>', module.group(1))
+    return found.group(0) if found else None
+
+
+def chart_figures(svg: str) -> tuple[str, str, list[int]]:
+    title = re.search(r'aria-label="([^"]*)"', svg).group(1)
+    description = re.search(r"<desc>(.*?)</desc>", svg).group(1)
+    return title, description, [int(w) for w in re.findall(r'class="bar" [^>]*width="(\d+)"', svg)]
+
+
+def test_each_table_has_a_chart_of_what_a_picture_helps_with(
+    client, team_lead, store_a, march_data
+):
+    content = page(client, team_lead, store=store_a.pk).content.decode()
+
+    # Orders by status, without the «Итого» row.
+    assert chart_figures(report_chart(content, "orders")) == (
+        "Заказы по статусам",
+        "Новый — 2; Оплачен — 1; Выдан — 1; Отменён — 1",
+        [320, 160, 160, 160],
+    )
+    assert chart_figures(report_chart(content, "returns")) == (
+        "Возвраты по причинам",
+        "Брак — 1; Не подошёл размер или цвет — 1",
+        [320, 320],
+    )
+    # Both kinds of refusal side by side per reason; «no reason» last.
+    assert chart_figures(report_chart(content, "refusals")) == (
+        "Причины отмен и отказов",
+        "Дорого — Отменённые заказы: 0, Потерянные сделки: 1; "
+        "Передумал — Отменённые заказы: 1, Потерянные сделки: 0; "
+        "Причина не указана — Отменённые заказы: 0, Потерянные сделки: 1",
+        [0, 320, 320, 0, 0, 320],
+    )
+    assert chart_figures(report_chart(content, "payments")) == (
+        "Оплаченные заказы по способу оплаты, ₽",
+        "Наличными при получении — 1\xa0000,00\xa0₽; Онлайн по ссылке — 500,00\xa0₽",
+        [320, 160],
+    )
+
+
+def test_a_table_with_nothing_to_draw_has_no_chart(client, team_lead, store_b, march_data):
+    content = page(client, team_lead, store=store_b.pk).content.decode()
+
+    assert report_chart(content, "orders") is not None
+    assert report_chart(content, "returns") is None
+    assert report_chart(content, "payments") is None
 
 
 def test_the_period_defaults_to_the_last_30_days(client, team_lead, store_a):
