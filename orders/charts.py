@@ -32,7 +32,7 @@ RED = "#ba2121"
 AMBER = "#d98b1e"
 
 # Narrow enough to stand beside a dashboard table on a laptop screen.
-LABEL_WIDTH = 200
+LABEL_WIDTH = 210
 BAR_WIDTH = 320
 VALUE_WIDTH = 110
 BAR_HEIGHT = 18
@@ -41,7 +41,7 @@ LEGEND_HEIGHT = 24
 FONT_SIZE = 13
 #: About what fits in LABEL_WIDTH at FONT_SIZE; longer labels end with «…» and keep the full
 #: text as a tooltip.
-LABEL_CHARS = 26
+LABEL_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -82,35 +82,47 @@ def bar_chart(
     for row in rows:
         if len(row) != len(series) + 1:
             raise ValueError(f"{row!r} needs a label and {len(series)} value(s)")
-    legend_height = LEGEND_HEIGHT if len(series) > 1 else 0
     row_height = BAR_HEIGHT * len(series) + ROW_GAP
-    largest = max((value for row in rows for value in row[1:]), default=0)
-    if rows:
-        body = format_html_join(
-            "",
-            "{}",
-            (
-                (_row(row, series, formatter, largest, top=legend_height + i * row_height),)
-                for i, row in enumerate(rows)
-            ),
-        )
-        height = legend_height + row_height * len(rows)
-        description = _describe(rows, series, formatter)
-    else:
+    if not rows:
         description = _("No data")
-        height = row_height
-        body = format_html(
-            '<text class="chart-empty" x="0" y="{}" dominant-baseline="middle" '
-            'fill="currentColor">{}</text>',
-            height // 2,
+        return _svg(
+            title,
             description,
+            format_html(
+                '<text class="chart-empty" x="0" y="{}" dominant-baseline="middle" '
+                'fill="currentColor">{}</text>',
+                row_height // 2,
+                description,
+            ),
+            height=row_height,
+            css_class=css_class,
         )
-        legend_height = 0
+    legend_height = LEGEND_HEIGHT if len(series) > 1 else 0
+    largest = max(value for row in rows for value in row[1:])
+    body = format_html_join(
+        "",
+        "{}",
+        (
+            (_row(row, series, formatter, largest, top=legend_height + i * row_height),)
+            for i, row in enumerate(rows)
+        ),
+    )
+    return _svg(
+        title,
+        _describe(rows, series, formatter),
+        format_html("{}{}", _legend(series) if legend_height else "", body),
+        height=legend_height + row_height * len(rows),
+        css_class=css_class,
+    )
+
+
+def _svg(
+    title: str, description: str, body: SafeString, *, height: int, css_class: str
+) -> SafeString:
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     return format_html(
         '<svg class="{}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}" '
-        'width="{}" height="{}" viewBox="0 0 {} {}" font-size="{}">'
-        "<desc>{}</desc>{}{}</svg>",
+        'width="{}" height="{}" viewBox="0 0 {} {}" font-size="{}"><desc>{}</desc>{}</svg>',
         " ".join(filter(None, ["chart", css_class])),
         title,
         width,
@@ -119,7 +131,6 @@ def bar_chart(
         height,
         FONT_SIZE,
         description,
-        _legend(series) if legend_height else "",
         body,
     )
 
