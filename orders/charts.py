@@ -149,7 +149,10 @@ def _row(row: Sequence, series: Sequence[Series], formatter: Formatter, largest,
     middle = top + BAR_HEIGHT * len(series) // 2
     bars = []
     for i, (one, value) in enumerate(zip(series, values, strict=True)):
-        width, text, bar_top = bar_width(value, largest), formatter(value), top + i * BAR_HEIGHT
+        width, bar_top = bar_width(value, largest), top + i * BAR_HEIGHT
+        # Beside another series a zero says nothing the other bar does not (the tooltip and
+        # the <desc> still carry it); alone, «0» is the answer.
+        text = formatter(value) if value or len(series) == 1 else ""
         bars.append(
             format_html(
                 '<rect class="bar" x="{}" y="{}" width="{}" height="{}" fill="{}">'
@@ -160,7 +163,7 @@ def _row(row: Sequence, series: Sequence[Series], formatter: Formatter, largest,
                 width,
                 BAR_HEIGHT - 2,
                 one.colour,
-                _bar_tooltip(label, one, text),
+                _bar_tooltip(label, one, formatter(value)),
                 LABEL_WIDTH + width + 6,
                 bar_top + BAR_HEIGHT // 2,
                 text,
