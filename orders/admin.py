@@ -530,5 +530,12 @@ def register_order_inline(inline: type[InlineModelAdmin]) -> type[InlineModelAdm
     return inline
 
 
-# Registers the pages of the funnel, reports, returns and the events for the stores' websites.
-from . import admin_funnel, admin_reports, admin_returns, admin_store_events  # noqa: E402,F401
+# Registers the pages of the funnel, processing time, reports, returns and the events for the
+# stores' websites.
+from . import (  # noqa: E402,F401
+    admin_funnel,
+    admin_processing,
+    admin_reports,
+    admin_returns,
+    admin_store_events,
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -510,23 +510,37 @@ def _backdate(deal: Deal, order: Order | None, created_at, rng: random.Random) -
         steps += list(OrderTransition.objects.filter(order=order))
     steps.sort(key=lambda log: (log.created_at, log.pk))
     last_deal = last_order = moment
+    #: (when it really happened, when it happened in the demo) of each step, in order.
+    moved: list[tuple[datetime, datetime]] = []
     now = timezone.now()
     for log in steps:
         # An entry that is not a status change (stock reserved, document created …) happened
         # with the step before it.
         if not (isinstance(log, OrderTransition) and log.source == log.target):
             moment = min(moment + timedelta(minutes=rng.uniform(3, 60 * 20)), now)
+        moved.append((log.created_at, moment))
         type(log).objects.filter(pk=log.pk).update(created_at=moment)
         if isinstance(log, DealTransition):
             last_deal = moment
         else:
             last_order = moment
-    Deal.objects.filter(pk=deal.pk).update(stage_changed_at=last_deal)
+
+    def backdated(real: datetime) -> datetime:
+        # A transition sets its fields (paid_at, issued_at …) just before its log entry is
+        # written, and an order is placed just before the deal's move to «Заказ оформлен».
+        return next((demo for logged, demo in moved if logged >= real), moment)
+
+    # Nobody touched the deal since its last step: the frozen deals (docs/processing-time.md).
+    Deal.objects.filter(pk=deal.pk).update(stage_changed_at=last_deal, updated_at=last_deal)
     if order is not None:
         order.refresh_from_db()
-        updates = {"created_at": last_deal, "stage_changed_at": last_order}
+        updates = {
+            "created_at": backdated(order.created_at),
+            "stage_changed_at": last_order,
+            "updated_at": last_order,
+        }
         for field in ("paid_at", "issued_at", "closed_at"):
             if getattr(order, field):
-                updates[field] = last_order
+                updates[field] = backdated(getattr(order, field))
         Order.objects.filter(pk=order.pk).update(**updates)
         backdate_returns(order)
