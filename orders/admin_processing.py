@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .admin_reports import ReportFilterForm, csv_response, may_view_reports
-from .processing import DEFAULT_FROZEN_DAYS, OrderTimes, build_processing
+from .processing import DEFAULT_FROZEN_DAYS, OrderTimes, build_processing, stages_chart
 from .reports import Report
 
 
@@ -59,8 +59,7 @@ def processing_view(request: HttpRequest, export: bool = False) -> HttpResponse:
         "title": _("Processing time"),
         "form": form,
         "processing": processing,
-        # The place of the stage chart (the shared SVG chart module), to come.
-        "chart": None,
+        "chart": stages_chart(processing) if processing else None,
         "query": request.GET.urlencode(),
     }
     return TemplateResponse(request, "orders/admin/processing.html", context)

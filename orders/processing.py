@@ -30,6 +30,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from automation.calendar import WorkingHours, working_minutes_between
@@ -38,6 +40,8 @@ from catalog.models import Store
 from contacts.models import Message
 from deals.models import Deal, DealTransition
 
+from . import charts
+from .charts import AMBER, BLUE, Series, bar_chart
 from .models import Order, OrderTransition, Status
 from .reports import period_bounds
 
@@ -457,3 +461,29 @@ def _ordered(labels: Iterable[str]) -> list[str]:
     """Alphabetically, «(nobody)» last."""
     nobody = _("(nobody)")
     return sorted(labels, key=lambda label: (label == nobody, label))
+
+
+# --- chart ----------------------------------------------------------------------------------
+
+
+def stages_chart(processing: Processing) -> SafeString:
+    """Median and 90th percentile of every deal stage and order status, all stores and managers
+    together, in working hours: where the time goes at a glance."""
+    rows = [
+        (f"{capfirst(Deal._meta.verbose_name)}: {stage}", cell.p50, cell.p90)
+        for stage, cell in zip(
+            processing.deal_stages.stages, processing.deal_stages.overall.cells, strict=True
+        )
+    ] + [
+        (f"{capfirst(Order._meta.verbose_name)}: {status}", cell.p50, cell.p90)
+        for status, cell in zip(
+            processing.order_stages.stages, processing.order_stages.overall.cells, strict=True
+        )
+    ]
+    return bar_chart(
+        rows,
+        title=_("Time in each stage, working hours"),
+        series=[Series(_("Median"), BLUE), Series(_("90th percentile"), AMBER)],
+        formatter=charts.hours,
+        css_class="processing-chart",
+    )

@@ -5,6 +5,7 @@ queries."""
 from __future__ import annotations
 
 import datetime
+import re
 import statistics
 from decimal import Decimal
 
@@ -368,6 +369,20 @@ def test_the_page_shows_the_figures_and_links_the_orders(
     assert reverse("admin:orders_order_change", args=[march_data["o3"].pk]) in content
     assert ">4,5 / 4,5 (1)</td>" in content  # paid, in the order stage table
     assert ">1,3 / 1,9 (2)</td>" in content  # new, in the deal stage table
+
+
+def test_the_page_charts_the_median_and_p90_of_every_stage(
+    client, now, team_lead, store_a, march_data
+):
+    content = page(client, team_lead, store=store_a.pk).content.decode()
+
+    chart = re.search(r'<svg class="chart processing-chart".*?</svg>', content, re.S).group(0)
+    assert 'aria-label="Время на каждой стадии, рабочие часы"' in chart
+    assert "<title>Сделка: Новая — Медиана: 1,3 ч</title>" in chart
+    assert "<title>Сделка: Новая — 90-й процентиль: 1,9 ч</title>" in chart
+    assert "<title>Заказ: Оплачен — Медиана: 4,5 ч</title>" in chart
+    # Deal stages first, then the order statuses in their order: 2 + 8 rows.
+    assert len(re.findall(r'<g class="chart-row">', chart)) == 10
 
 
 def test_the_page_lists_the_frozen_deals_for_the_n_days_asked(
