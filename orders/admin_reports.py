@@ -62,7 +62,9 @@ class ReportFilterForm(forms.Form):
 
 
 def may_view_reports(user) -> bool:
-    return user.has_perm("orders.view_order")
+    """The figures are for sales (managers, the team lead), not for everyone who sees orders:
+    a warehouse user sees orders but not the revenue."""
+    return user.has_perm("orders.view_order") and user.has_perm("orders.view_reports_order")
 
 
 def reports_view(request: HttpRequest, export: str | None = None) -> HttpResponse:

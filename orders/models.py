@@ -223,6 +223,7 @@ class Order(StagedModel, CustomerTerms):
             ("reject_return_order", _("Can reject a return")),
             ("cancel_order", _("Can cancel an order")),
             ("cancel_paid_order", _("Can cancel a paid order")),
+            ("view_reports_order", _("Can view the reports, the funnel and processing times")),
         ]
         constraints = [
             models.UniqueConstraint(

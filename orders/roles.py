@@ -95,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.fail_delivery_order",
         "orders.request_return_order",
         "orders.cancel_order",
+        "orders.view_reports_order",
         *_OWN_TASKS,
         *_CONVERSATIONS,
         *_ASSEMBLY_DOCUMENTS,
@@ -189,6 +190,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 "reject_return",
                 "cancel",
                 "cancel_paid",
+                "view_reports",
             )
         ),
     ],

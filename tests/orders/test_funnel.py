@@ -13,6 +13,7 @@ from django.utils import timezone
 from deals.models import Deal, DealTransition
 from orders.funnel import Step, build_funnel, funnel_chart
 from orders.models import Order, OrderTransition
+from orders.roles import WAREHOUSE
 
 from ..factories import DealFactory, OrderFactory, RefusalReasonFactory, UserFactory
 
@@ -156,11 +157,22 @@ def test_a_user_who_may_not_view_orders_cannot_open_the_funnel(client, store_a):
     assert page(client, clerk).status_code == 403
 
 
-def test_explicit_view_order_permission_is_enough(client, store_a, march_data):
+def test_viewing_orders_and_the_reports_permission_is_enough(client, store_a, march_data):
     viewer = UserFactory(username="viewer", stores=[store_a])
-    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_order", "view_reports_order"])
+    )
 
     assert "<td>Сделки</td><td>8</td>" in page(client, viewer).content.decode()
+
+
+def test_the_warehouse_sees_orders_but_not_the_figures(client, store_a):
+    clerk = UserFactory(username="sklad", stores=[store_a], groups=[WAREHOUSE])
+    client.force_login(clerk)
+
+    assert client.get(reverse("admin:orders_order_changelist")).status_code == 200
+    assert client.get(reverse("admin:orders_funnel")).status_code == 403
+    assert reverse("admin:orders_funnel") not in client.get(reverse("admin:index")).content.decode()
 
 
 def test_the_index_links_to_the_funnel_for_those_who_may_view_orders(client, manager, store_a):

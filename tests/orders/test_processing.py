@@ -19,7 +19,7 @@ from contacts.models import Message
 from deals.models import Deal, DealTransition
 from orders.models import Order, OrderTransition
 from orders.processing import Spread, build_processing, frozen_deals, percentile
-from orders.roles import MANAGER
+from orders.roles import MANAGER, WAREHOUSE
 
 from ..factories import DealFactory, MessageFactory, OrderFactory, UserFactory
 
@@ -448,11 +448,25 @@ def test_the_team_lead_sees_every_store(client, now, team_lead, other_manager, m
     assert "Спорт-Профи" in content
 
 
-def test_explicit_view_order_permission_is_enough(client, now, store_a, march_data):
+def test_viewing_orders_and_the_reports_permission_is_enough(client, now, store_a, march_data):
     viewer = UserFactory(username="viewer", stores=[store_a])
-    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_order", "view_reports_order"])
+    )
 
     assert page(client, viewer).status_code == 200
+
+
+def test_the_warehouse_sees_orders_but_not_the_figures(client, store_a):
+    clerk = UserFactory(username="sklad", stores=[store_a], groups=[WAREHOUSE])
+    client.force_login(clerk)
+
+    assert client.get(reverse("admin:orders_order_changelist")).status_code == 200
+    assert client.get(reverse("admin:orders_processing")).status_code == 403
+    assert (
+        reverse("admin:orders_processing")
+        not in client.get(reverse("admin:index")).content.decode()
+    )
 
 
 def test_the_index_links_to_the_page_for_those_who_may_view_orders(client, manager, store_a):

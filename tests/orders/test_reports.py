@@ -19,6 +19,7 @@ from deals.models import Deal
 from orders.models import Order
 from orders.reports import build_reports
 from orders.returns_models import OrderReturn
+from orders.roles import WAREHOUSE
 
 from ..factories import (
     DealFactory,
@@ -289,11 +290,24 @@ def test_the_index_links_to_the_reports_for_those_who_may_view_orders(client, ma
     assert link not in client.get(reverse("admin:index")).content.decode()
 
 
-def test_explicit_view_order_permission_is_enough(client, store_a, march_data):
+def test_viewing_orders_and_the_reports_permission_is_enough(client, store_a, march_data):
     viewer = UserFactory(username="viewer", stores=[store_a])
-    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_order", "view_reports_order"])
+    )
 
     assert "<td>Итого</td><td>5</td><td>2\xa0150,50</td>" in page(client, viewer).content.decode()
+
+
+def test_the_warehouse_sees_orders_but_not_the_figures(client, store_a):
+    clerk = UserFactory(username="sklad", stores=[store_a], groups=[WAREHOUSE])
+    client.force_login(clerk)
+
+    assert client.get(reverse("admin:orders_order_changelist")).status_code == 200
+    assert client.get(reverse("admin:orders_reports")).status_code == 403
+    assert (
+        reverse("admin:orders_reports") not in client.get(reverse("admin:index")).content.decode()
+    )
 
 
 # --- constant queries -----------------------------------------------------------------------
