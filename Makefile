@@ -42,6 +42,7 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	@command -v chromium >/dev/null || echo "Chromium not found: the browser tests (tests/e2e) are skipped; apt-get install chromium runs them."
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -9,21 +9,13 @@ Python package (requirements-dev.txt); no browser download.
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 from urllib.parse import quote
 
+from chromium import launch_chromium
 from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def main() -> None:
@@ -33,7 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="ru-RU")
 
         def login(username: str) -> None:
