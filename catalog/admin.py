@@ -3,6 +3,7 @@ from datetime import time
 from django import forms
 from django.contrib import admin
 from django.db.models import Sum
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from .models import Product, StockLevel, Store, Warehouse
@@ -82,6 +83,10 @@ class StoreAdmin(admin.ModelAdmin):
         if self.has_change_permission(request, obj):
             return fields
         return [field for field in fields if field != "api_secret"]
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # As for deals and orders: a store one does not work for looks absent.
+        raise Http404(_("Not found."))
 
 
 @admin.register(Warehouse)
