@@ -1,16 +1,21 @@
 """1C's files are read with defusedxml: a document with a DTD (the «billion laughs», an external
-entity pointing at a local file) is refused with a clear «failure» and changes nothing."""
+entity pointing at a local file) is refused with a clear «failure» and changes nothing. And the
+exchange's password cannot be guessed at speed."""
 
 from __future__ import annotations
 
+import base64
+import datetime
+
 import pytest
+import time_machine
 
 from catalog.models import Product
 from fulfillment.onec.models import ExchangeLog
 from orders.models import Order
 from tests.factories import OrderFactory, ProductFactory
 
-from .test_onec_protocol import URL, _exchange_settings, lines, login, upload  # noqa: F401
+from .test_onec_protocol import URL, _exchange_settings, basic, lines, login, upload  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +76,23 @@ def test_an_orders_file_with_entities_is_refused_and_changes_nothing(client, sto
     assert lines(response)[0] == "failure"
     assert "DTD" in lines(response)[1]
     assert Order.objects.filter(pk=order.pk).values().get() == before
+
+
+@time_machine.travel(datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC), tick=False)
+def test_guessing_the_exchange_password_is_locked_out(client, settings):
+    settings.LOGIN_FAILURES_PER_USER = "5/15m"
+    wrong = "Basic " + base64.b64encode(b"1c:guess").decode()
+    for _ in range(5):
+        refused = client.get(
+            URL, {"type": "catalog", "mode": "checkauth"}, HTTP_AUTHORIZATION=wrong
+        )
+        assert refused.status_code == 401
+
+    locked = client.get(URL, {"type": "catalog", "mode": "checkauth"}, HTTP_AUTHORIZATION=basic())
+
+    assert locked.status_code == 429
+    assert lines(locked) == [
+        "failure",
+        "Слишком много неудачных попыток входа. Повторите через 15 мин.",
+    ]
+    assert locked["Retry-After"] == "900"
