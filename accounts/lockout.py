@@ -1,4 +1,5 @@
-"""Failed admin logins: after too many, logging in is refused for a while.
+"""Failed logins (the admin's, and the 1C exchange's under one name): after too many, logging
+in is refused for a while.
 
 Counted per user name and client address (settings.LOGIN_FAILURES_PER_USER: guessing one
 person's password) and per address alone (settings.LOGIN_FAILURES_PER_ADDRESS: trying a few

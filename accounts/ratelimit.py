@@ -55,17 +55,13 @@ def parse_rate(value: str) -> Rate | None:
     return Rate(int(count), int(multiple or 1) * _UNIT_SECONDS[unit])
 
 
-def _networks(values: tuple[str, ...]):
+@lru_cache(maxsize=8)
+def _networks(values: tuple[str, ...]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
 
 
-@lru_cache(maxsize=8)
-def _trusted(values: tuple[str, ...]):
-    return _networks(values)
-
-
 def _is_trusted(address: str) -> bool:
-    networks = _trusted(tuple(settings.TRUSTED_PROXIES))
+    networks = _networks(tuple(settings.TRUSTED_PROXIES))
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
