@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .lockout import LockoutAuthenticationForm
 from .models import User
 
 
@@ -20,3 +21,20 @@ class UserAdmin(BaseUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+
+# Failed logins are limited (accounts.lockout); a refused attempt answers 429 with Retry-After.
+admin.site.login_form = LockoutAuthenticationForm
+_stock_login = admin.site.login
+
+
+def _login(request, extra_context=None):
+    response = _stock_login(request, extra_context)
+    wait = getattr(request, "login_retry_after", None)
+    if wait is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+    return response
+
+
+admin.site.login = _login

@@ -3,6 +3,7 @@ from datetime import time
 from django import forms
 from django.contrib import admin
 from django.db.models import Sum
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from .models import Product, StockLevel, Store, Warehouse
@@ -64,11 +65,28 @@ class StoreForm(forms.ModelForm):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
+    """Staff who may only view stores (managers, the warehouse) see the stores they work for,
+    and never the API secret: it signs the store's orders, so whoever reads it can send orders
+    and webhooks in the store's name. Only who may edit the store (the administrator) sees it."""
+
     form = StoreForm
     list_display = ("name", "code", "work_start", "work_end", "is_active")
     search_fields = ("name", "code")
     filter_horizontal = ("members",)
     prepopulated_fields = {"code": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return [field for field in fields if field != "api_secret"]
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # As for deals and orders: a store one does not work for looks absent.
+        raise Http404(_("Not found."))
 
 
 @admin.register(Warehouse)

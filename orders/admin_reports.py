@@ -104,9 +104,16 @@ def csv_response(report: Report, period: dict) -> HttpResponse:
     return response
 
 
+#: What makes Excel or LibreOffice read a cell as a formula («=HYPERLINK(…)» in a customer's
+#: name, sent from a store's website): such text cells get a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_cell(value) -> str:
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 

@@ -7,6 +7,7 @@ kombu's filesystem broker, so `make run` needs no services.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -22,10 +23,35 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 # https://docs.djangoproject.com/en/5.2/ref/settings/#debug
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The fallback key is only good for the local demo; `check --deploy` flags it in production.
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY", default="django-insecure-local-demo-key-change-me-in-production-0123456789"
-)
+
+
+def _local_secret_key(path: Path) -> str:
+    """A random key kept in `path`, made on first use, for an installation without
+    DJANGO_SECRET_KEY: never a key written in this file (anything here is public). Every process
+    on this machine reads the same file; several machines need DJANGO_SECRET_KEY."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    import secrets
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside and linked into place: a process starting at the same moment either finds
+    # the whole key or loses the race and reads the winner's.
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as draft:
+        draft.write(secrets.token_urlsafe(50))
+    try:
+        os.link(draft.name, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(draft.name)
+    return path.read_text().strip()
+
+
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or _local_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -59,6 +85,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # 429 past settings.RATELIMITS, before any work is done for the request.
+    "accounts.ratelimit.RateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -145,11 +173,39 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 
+# The reverse proxies in front of the site (addresses or networks, comma-separated): only a
+# request that comes from one of them has its X-Forwarded-For read for the client's address (rate
+# limits, the login lockout). Empty (default): the header is never trusted.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+
+# Requests per client address on the public endpoints (accounts.ratelimit), as "<count>/<period>"
+# with s, m, h or d ("12000/m", "50/10s"); "off" switches one off. Counted in the cache: per
+# process with the default locmem cache, shared by every process with Redis (CACHE_URL).
+# Generous: a store's website posts all its orders from one address.
+RATELIMITS = {
+    "/api/": env("RATELIMIT_API", default="12000/m"),
+    "/webhooks/": env("RATELIMIT_WEBHOOKS", default="3000/m"),
+    "/1c/": env("RATELIMIT_ONEC", default="600/m"),
+}
+# Failed admin logins (accounts.lockout): per user name and address, and per address whatever
+# the name; past either, logging in is refused until the period ends.
+LOGIN_FAILURES_PER_USER = env("LOGIN_FAILURES_PER_USER", default="5/15m")
+LOGIN_FAILURES_PER_ADDRESS = env("LOGIN_FAILURES_PER_ADDRESS", default="50/15m")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Phones, e-mails and our secrets are masked in whatever reaches the log, including a
+    # provider's error text and Django's own lines (a Telegram webhook path holds its secret).
+    "filters": {"redact": {"()": "integrations.redaction.RedactFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -236,54 +292,60 @@ CELERY_BEAT_SCHEDULE = {
 # Fake providers under /sandbox/ (integrations.sandbox) so that the demo sends real HTTP
 # requests to this very server. Never on in production.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
+
+
+def _sandbox_default(value: str) -> str:
+    """A credential's default: the sandbox's (public: it is in this file) with the sandbox on,
+    else empty. An empty key or secret refuses what it verifies and fails what it signs, so an
+    installation that forgot one never runs on a value anybody can read here."""
+    return value if SANDBOX_ENABLED else ""
+
+
 # Where outbound calls go. Unset, they go to our own sandbox, so nothing leaves the machine.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 _SANDBOX = f"{SITE_URL}/sandbox"
 SMSRU_API_URL = env("SMSRU_API_URL", default=f"{_SANDBOX}/smsru")
-SMSRU_API_ID = env("SMSRU_API_ID", default="sandbox-api-id")
+SMSRU_API_ID = env("SMSRU_API_ID", default=_sandbox_default("sandbox-api-id"))
 SMSRU_SENDER = env("SMSRU_SENDER", default="")
 TELEGRAM_API_URL = env("TELEGRAM_API_URL", default=f"{_SANDBOX}/telegram")
-TELEGRAM_BOT_TOKEN = env("TELEGRAM_BOT_TOKEN", default="sandbox-bot-token")
+TELEGRAM_BOT_TOKEN = env("TELEGRAM_BOT_TOKEN", default=_sandbox_default("sandbox-bot-token"))
 WHATSAPP_API_URL = env("WHATSAPP_API_URL", default=f"{_SANDBOX}/whatsapp")
-WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN", default="sandbox-token")
+WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN", default=_sandbox_default("sandbox-token"))
 WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="100000000000001")
 VK_API_URL = env("VK_API_URL", default=f"{_SANDBOX}/vk/method")
-VK_ACCESS_TOKEN = env("VK_ACCESS_TOKEN", default="sandbox-token")
+VK_ACCESS_TOKEN = env("VK_ACCESS_TOKEN", default=_sandbox_default("sandbox-token"))
 VIBER_API_URL = env("VIBER_API_URL", default=f"{_SANDBOX}/viber/pa")
-VIBER_AUTH_TOKEN = env("VIBER_AUTH_TOKEN", default="sandbox-token")
+VIBER_AUTH_TOKEN = env("VIBER_AUTH_TOKEN", default=_sandbox_default("sandbox-token"))
 VIBER_SENDER_NAME = env("VIBER_SENDER_NAME", default="Orders Office")
 # Messenger inbox (docs/messengers.md): what verifies the webhooks the messengers call. The
 # sandbox has defaults of its own (they are in this file, so they are public); without the
 # sandbox an unset secret is empty, and an empty secret refuses every call.
 TELEGRAM_WEBHOOK_SECRET = env(
-    "TELEGRAM_WEBHOOK_SECRET", default="sandbox-telegram-secret" if SANDBOX_ENABLED else ""
+    "TELEGRAM_WEBHOOK_SECRET", default=_sandbox_default("sandbox-telegram-secret")
 )
-WHATSAPP_APP_SECRET = env(
-    "WHATSAPP_APP_SECRET", default="sandbox-app-secret" if SANDBOX_ENABLED else ""
-)
+WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default=_sandbox_default("sandbox-app-secret"))
 WHATSAPP_VERIFY_TOKEN = env(
-    "WHATSAPP_VERIFY_TOKEN", default="sandbox-verify-token" if SANDBOX_ENABLED else ""
+    "WHATSAPP_VERIFY_TOKEN", default=_sandbox_default("sandbox-verify-token")
 )
-VK_CALLBACK_SECRET = env(
-    "VK_CALLBACK_SECRET", default="sandbox-vk-secret" if SANDBOX_ENABLED else ""
-)
-VK_CONFIRMATION_CODE = env(
-    "VK_CONFIRMATION_CODE", default="sandbox-confirmation" if SANDBOX_ENABLED else ""
-)
+VK_CALLBACK_SECRET = env("VK_CALLBACK_SECRET", default=_sandbox_default("sandbox-vk-secret"))
+VK_CONFIRMATION_CODE = env("VK_CONFIRMATION_CODE", default=_sandbox_default("sandbox-confirmation"))
 # The community whose confirmation request we answer; empty: any.
 VK_GROUP_ID = env("VK_GROUP_ID", default="")
 # The store of the deals opened by incoming messages; empty: the first active store.
 INBOX_STORE_CODE = env("INBOX_STORE_CODE", default="")
 # YooKassa (payments): Basic auth shop id / secret key; the buyer returns to RETURN_URL.
 YOOKASSA_API_URL = env("YOOKASSA_API_URL", default=f"{_SANDBOX}/yookassa/v3")
-YOOKASSA_SHOP_ID = env("YOOKASSA_SHOP_ID", default="sandbox-shop")
-YOOKASSA_SECRET_KEY = env("YOOKASSA_SECRET_KEY", default="test_sandbox-secret")
+YOOKASSA_SHOP_ID = env("YOOKASSA_SHOP_ID", default=_sandbox_default("sandbox-shop"))
+YOOKASSA_SECRET_KEY = env("YOOKASSA_SECRET_KEY", default=_sandbox_default("test_sandbox-secret"))
 YOOKASSA_RETURN_URL = env("YOOKASSA_RETURN_URL", default=f"{SITE_URL}/")
-# CDEK API v2 (external-apis.md, section 1): OAuth client_credentials. The defaults are CDEK's
-# public test account, which the sandbox accepts too; production needs the shop's own pair.
+# CDEK API v2 (external-apis.md, section 1): OAuth client_credentials. With the sandbox on, the
+# defaults are CDEK's public test account (the sandbox accepts it, as does api.edu.cdek.ru);
+# production needs the shop's own pair.
 CDEK_API_URL = env("CDEK_API_URL", default=f"{_SANDBOX}/cdek/v2")
-CDEK_CLIENT_ID = env("CDEK_CLIENT_ID", default="wqGwiQx0gg8mLtiEKsUinjVSICCjtTEP")
-CDEK_CLIENT_SECRET = env("CDEK_CLIENT_SECRET", default="RmAmgvSgSl1yirlz9QupbzOJVqhCxcP5")
+CDEK_CLIENT_ID = env("CDEK_CLIENT_ID", default=_sandbox_default("wqGwiQx0gg8mLtiEKsUinjVSICCjtTEP"))
+CDEK_CLIENT_SECRET = env(
+    "CDEK_CLIENT_SECRET", default=_sandbox_default("RmAmgvSgSl1yirlz9QupbzOJVqhCxcP5")
+)
 # Tariffs of a shipment to a pickup point and to the door; both start at our CDEK office
 # (136 «Посылка склад-склад», 137 «Посылка склад-дверь»).
 CDEK_TARIFF_PICKUP_POINT = env.int("CDEK_TARIFF_PICKUP_POINT", default=136)

@@ -19,6 +19,7 @@ import base64
 import binascii
 import hmac
 import logging
+import math
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +28,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.lockout import login_failed, login_locked_out, login_succeeded
+from accounts.ratelimit import client_ip
 from catalog.exchange import ExchangeError, catalog_import_file
 
 from . import storage
@@ -69,12 +72,29 @@ def _credentials_ok(request: HttpRequest) -> bool:
     return user_ok and password_ok
 
 
+#: The name failed logins to the exchange are counted under (accounts.lockout), apart from
+#: staff names: the exchange has one login.
+LOCKOUT_NAME = "1c-exchange"
+
+
 def _checkauth(request: HttpRequest) -> HttpResponse:
+    address = client_ip(request)
+    wait = login_locked_out(LOCKOUT_NAME, address)
+    if wait is not None:
+        response = _failure(
+            _("Too many failed login attempts. Try again in %(minutes)s min.")
+            % {"minutes": math.ceil(wait / 60)},
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        return response
     if not _credentials_ok(request):
-        logger.warning("1C exchange: wrong login from %s", request.META.get("REMOTE_ADDR"))
+        logger.warning("1C exchange: wrong login from %s", address)
+        login_failed(LOCKOUT_NAME, address)
         response = _failure(_("Wrong login or password."), status=401)
         response["WWW-Authenticate"] = 'Basic realm="1C exchange", charset="UTF-8"'
         return response
+    login_succeeded(LOCKOUT_NAME, address)
     storage.folders_cleanup()
     _session, cookie = storage.session_open()
     response = _text("success", storage.COOKIE_NAME, cookie)

@@ -86,13 +86,15 @@ def parse_status_callback(form: Mapping[str, str], *, api_id: str) -> list[SmsSt
     Entries of other types ("callcheck_status", "test") are skipped. The view must answer
     the plain text "100", or SMS.ru will treat the delivery as failed and repeat it.
 
-    Raises InvalidSignature when `hash` is missing or is not sha256(api_id + data[0] + …);
+    Raises InvalidSignature when `hash` is missing or is not sha256(api_id + data[0] + …),
+    and whenever `api_id` is empty;
     PermanentError for a correctly signed entry that cannot be read.
     """
     entries = _data_entries(form)
     given = form.get("hash") or ""
     expected = _sign(entries, api_id=api_id)
-    if not hmac.compare_digest(given.strip().lower().encode(), expected.encode()):
+    # Without an api_id the hash is sha256 of the entries alone, which anybody can compute.
+    if not api_id or not hmac.compare_digest(given.strip().lower().encode(), expected.encode()):
         raise InvalidSignature(f"{PROVIDER}: callback hash is missing or does not match")
     return [status for entry in entries if (status := _parse_entry(entry)) is not None]
 
