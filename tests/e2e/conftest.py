@@ -76,6 +76,11 @@ def _sandbox_on_the_live_server(settings, live_server):
     settings.VIBER_API_URL = f"{sandbox}/viber/pa"
     settings.CDEK_API_URL = f"{sandbox}/cdek/v2"
     settings.YOOKASSA_CHECK_IP = False
+    # The sandbox's own credentials: settings.py gives them only when SANDBOX_ENABLED was on at
+    # start (empty otherwise, so that production never runs on these public values).
+    settings.YOOKASSA_SHOP_ID = "sandbox-shop"
+    settings.YOOKASSA_SECRET_KEY = "test_sandbox-secret"
+    settings.SMSRU_API_ID = "sandbox-api-id"
 
 
 @pytest.fixture(autouse=True)
