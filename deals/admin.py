@@ -196,6 +196,9 @@ class DealAdmin(
                     )
                 )
             )
+            # An aggregate drops Meta.ordering (GROUP BY): the autocomplete pages through this
+            # queryset as it is, so the order has to be explicit.
+            .order_by(*Deal._meta.ordering, "-pk")
         )
 
     def get_changeform_initial_data(self, request):
