@@ -28,7 +28,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
-from django.db import DatabaseError, connection, transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from automation import sweep as sweep_module  # noqa: E402
@@ -38,6 +38,8 @@ from catalog.models import Store  # noqa: E402
 from deals.models import Deal  # noqa: E402
 from orders.models import Order  # noqa: E402
 from orders.roles import MANAGER, TEAM_LEAD  # noqa: E402
+
+from .fill import foreign_key_checks_skipped, insert_select  # noqa: E402
 
 #: Open statuses the fill cycles through (every one of them can carry a stage time limit).
 OPEN = [
@@ -103,35 +105,6 @@ class QueryTimer:
                 yield self
         finally:
             del conn._commit
-
-
-def _order_columns(overrides: dict[str, str], values: dict) -> tuple[list[str], list[str]]:
-    """Every concrete column of orders_order: the SQL expression given for it, else the model
-    default as a named parameter (added to `values`). Refuses a NOT NULL column with neither:
-    a field added since is a reason to look at the fill again, not to guess."""
-    known = {field.column for field in Order._meta.concrete_fields}
-    if unknown := set(overrides) - known:
-        raise SystemExit(f"bench.overdue_sweep: no such columns in orders_order: {unknown}")
-    columns, expressions = [], []
-    for field in Order._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        if field.column in overrides:
-            expressions.append(overrides[field.column])
-            continue
-        value = field.get_default()
-        if value is None:
-            if not field.null:
-                raise SystemExit(
-                    f"bench.overdue_sweep: orders_order.{field.column} is NOT NULL and has no "
-                    "default; give it a value in the fill."
-                )
-            expressions.append("NULL")
-            continue
-        values[f"default_{field.column}"] = field.get_db_prep_save(value, connection)
-        expressions.append(f"%(default_{field.column})s")
-    return columns, expressions
 
 
 def fill(*, n: int, overdue_every: int, closed_share: float, managers: int, now) -> dict:
@@ -207,25 +180,20 @@ def fill(*, n: int, overdue_every: int, closed_share: float, managers: int, now)
         "managers": managers,
         "open": OPEN,
     }
-    columns, expressions = _order_columns(overrides, values)
-    sql = (
-        f"INSERT INTO orders_order ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM generate_series(1, %(n)s) AS g"
-    )
     started = time.perf_counter()
+    # The foreign keys point at the store, deal and users just created: skipping their per-row
+    # checks (3 per order, ~40 s at 1M rows) needs a superuser; without one the fill is just
+    # slower. The indexes are kept, built row by row as in production.
+    with foreign_key_checks_skipped() as fk_checks:
+        insert_select(
+            Order,
+            overrides,
+            values,
+            source="generate_series(1, %(n)s) AS g",
+            bench="bench.overdue_sweep",
+        )
+    inserted = time.perf_counter() - started
     with connection.cursor() as cursor:
-        with transaction.atomic():
-            # The foreign keys point at the store, deal and users just created: skipping their
-            # per-row checks (3 per order, ~40 s at 1M rows) needs a superuser; without one the
-            # fill is just slower. The indexes are kept, built row by row as in production.
-            fk_checks = "skipped"
-            try:
-                with transaction.atomic():
-                    cursor.execute("SET LOCAL session_replication_role = replica")
-            except DatabaseError:
-                fk_checks = "checked (not a superuser)"
-            cursor.execute(sql, values)
-        inserted = time.perf_counter() - started
         # What autovacuum would have done long before on a real table: statistics, hint bits
         # and the visibility map, so the first sweep does not pay for the fill.
         cursor.execute("VACUUM (ANALYZE) orders_order")

@@ -10,16 +10,19 @@ from .validators import try_normalize_phone
 
 
 class PhoneSearchMixin:
-    """Lets a manager search by the phone as the customer dictates it: "8 999 123-45-67"."""
+    """Lets a manager search by the phone as the customer dictates it: "8 999 123-45-67".
+
+    A search that is a whole phone number looks up that phone only, with its index: the stock
+    search would take it for three words to find anywhere in every search field, a scan of
+    seconds over a million orders that finds nothing more."""
 
     phone_search_field = "phone"
 
     def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         phone = try_normalize_phone(search_term)
         if phone:
-            results |= queryset.filter(**{self.phone_search_field: phone})
-        return results, may_have_duplicates
+            return queryset.filter(**{self.phone_search_field: phone}), False
+        return super().get_search_results(request, queryset, search_term)
 
 
 class CustomerSummaryMixin:

@@ -31,6 +31,7 @@ from automation.admin import (
 from automation.admin_models import FiringInline, TaskInline
 from automation.exceptions import TransitionError
 from automation.models import Via
+from automation.paginator import EstimatedCountPaginator
 from contacts.admin import CustomerSummaryMixin, PhoneSearchMixin
 from deals.filters import ResponsibleFilter
 from deals.forms import ItemLineForm
@@ -307,6 +308,9 @@ class OrderAdmin(
         "delivery_method",
         "payment_method",
         StaleFilter,
+        # Not a date_hierarchy: its year links come from a scan of every order (SELECT
+        # DISTINCT over the table, ~300 ms at 1M orders); these periods cost no query.
+        ("created_at", admin.DateFieldListFilter),
     )
     search_fields = (
         "number",
@@ -319,8 +323,11 @@ class OrderAdmin(
     )
     list_select_related = ("contact", "company", "responsible", "store", "deal")
     autocomplete_fields = ("contact", "company")
-    date_hierarchy = "created_at"
     list_per_page = 50
+    # A million orders are not counted on every page (automation.paginator); nor is the
+    # unfiltered total next to a filtered one («Show all» instead).
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     inlines = [
         OrderItemInline,
         PaymentInline,

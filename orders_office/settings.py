@@ -130,6 +130,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # PostgreSQL compiles a query to machine code when its estimated cost is high: the counts
+    # and aggregates of the lists, the dashboard and the funnel over a million orders. Compiling
+    # took 200–500 ms, more than running those queries (docs/performance.md, «Pages at 1M
+    # orders»); pages never run long enough to win it back.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
