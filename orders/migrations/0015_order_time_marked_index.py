@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
         ("catalog", "0004_store_callback_url"),
         ("contacts", "0004_customer_segments"),
         ("deals", "0006_deal_placed_at"),
-        ("orders", "0013_intake_roles"),
+        ("orders", "0014_reports_permission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
