@@ -48,6 +48,8 @@ from integrations.sandbox import cdek as sandbox_cdek  # noqa: E402
 from integrations.sandbox.models import SandboxCdekOrder, SandboxCdekStatus  # noqa: E402
 from integrations.sandbox.views.cdek import CLIENT_ID, CLIENT_SECRET  # noqa: E402
 
+from .results import BenchResult, Figure, Target  # noqa: E402
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 INSERT_BATCH = 2000
 
@@ -219,7 +221,7 @@ def poll(uuids: list[str], *, rate: float, workers: int, batch: int) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> BenchResult:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=settings.CDEK_POLL_RATE_PER_SECOND)
@@ -289,9 +291,24 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label:<34}{value:>12}")
     for problem in result["errors"][:5]:
         print(f"  error: {problem}")
-    if not respected or result["errors"]:
-        raise SystemExit(1)
+    # Targets of issue «Fulfillment»: the configured rate respected, every request answered.
+    return BenchResult(
+        "cdek_poll",
+        [
+            Figure(
+                "requests/s",
+                result["per_second"],
+                "/s",
+                detail=f"{result['requests']:,} in {result['total']:.1f} s, "
+                f"p95 {result['p95']:.1f} ms",
+            ),
+            Figure("max requests in any 1 s", result["max_window"], target=Target("<=", args.rate)),
+            Figure("errors", len(result["errors"]), target=Target("<=", 0)),
+        ],
+        setup=f"{args.orders:,} orders at {args.rate:g}/s, {connection.vendor}",
+    )
 
 
 if __name__ == "__main__":
-    main()
+    # Exits 1 when the rate was exceeded or a request failed.
+    raise SystemExit(0 if main().all_met else 1)

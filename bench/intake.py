@@ -55,6 +55,8 @@ from deals.models import ManagerProfile  # noqa: E402
 from integrations.storesite.signing import sign  # noqa: E402
 from orders.models import Order  # noqa: E402
 
+from .results import BenchResult, Figure, Target  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWN_CUSTOMERS = 1000
 PRODUCTS = 50
@@ -267,7 +269,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False) -> None:
+def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False) -> BenchResult:
     parser = argparse.ArgumentParser(prog="python -m bench.intake")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=8)
@@ -278,7 +280,7 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
         message = "bench.intake measures PostgreSQL: set DATABASE_URL=postgres://…"
         if skip_unless_postgresql:
             print(f"\n{message} (skipped)")
-            return
+            return BenchResult("intake", skipped="PostgreSQL only")
         raise SystemExit(message)
 
     old_name = connection.settings_dict["NAME"]
@@ -376,6 +378,24 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
     print(f"{'ratio to raw SQL':36} {rate / raw_rate:10.1%}")
     for problem in result["errors"][:5]:
         print(f"  error: {problem}")
+    # Targets of issue «Intake»: ≥ 25% of the raw rate, ≤ 20 queries, p95 < 100 ms; none lost.
+    return BenchResult(
+        "intake",
+        [
+            Figure("orders/s", rate, "/s", raw=raw_rate, detail=f"p50 {p50:.1f} ms"),
+            Figure("share of the raw SQL rate", rate / raw_rate * 100, "%", Target(">=", 25)),
+            Figure("latency p95", p95, "ms", Target("<", 100)),
+            Figure(
+                "queries per order (median)",
+                queries[len(queries) // 2],
+                target=Target("<=", 20),
+                detail=f"max {queries[-1]}",
+            ),
+            Figure("errors", len(result["errors"]), target=Target("<=", 0)),
+            Figure("accepted orders not stored", len(latencies) - stored, target=Target("<=", 0)),
+        ],
+        setup=f"{args.clients} clients, {args.seconds:g} s, gunicorn ×{args.workers}",
+    )
 
 
 if __name__ == "__main__":

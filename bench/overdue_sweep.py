@@ -40,6 +40,7 @@ from orders.models import Order  # noqa: E402
 from orders.roles import MANAGER, TEAM_LEAD  # noqa: E402
 
 from .fill import foreign_key_checks_skipped, insert_select  # noqa: E402
+from .results import BenchResult, Figure, Target  # noqa: E402
 
 #: Open statuses the fill cycles through (every one of them can carry a stage time limit).
 OPEN = [
@@ -252,7 +253,7 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:9.1f} MB"
 
 
-def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False) -> None:
+def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False) -> BenchResult:
     parser = argparse.ArgumentParser(prog="python -m bench.overdue_sweep")
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--overdue-share", type=float, default=0.01)
@@ -274,7 +275,7 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
         )
         if skip_unless_postgresql:
             print(f"\nOverdue sweep benchmark skipped: {message}")
-            return
+            return BenchResult("overdue_sweep", skipped="PostgreSQL only")
         sys.exit(message)
     if not 0 < args.overdue_share <= 1 or not 0 <= args.closed_share < 1 or args.managers < 1:
         parser.error("--overdue-share in (0, 1], --closed-share in [0, 1), --managers >= 1")
@@ -376,6 +377,27 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
     print(backlog_plan)
     print("\nEXPLAIN (ANALYZE, BUFFERS) of the claim SELECT, nothing new:\n")
     print(quiet_plan)
+    # Targets of issue «Automation»: first sweep < 5 s, nothing new < 50 ms, at 1M rows.
+    return BenchResult(
+        "overdue_sweep",
+        [
+            Figure(
+                "first sweep",
+                first_s,
+                "s",
+                Target("<", 5),
+                detail=f"{len(flagged):,} flagged, {sum(timer.count.values()):,} statements",
+            ),
+            Figure(
+                "nothing-new sweep p50",
+                p50,
+                "ms",
+                Target("<", 50),
+                detail=f"p95 {p95:.1f} ms, {max(quiet_queries)} statements",
+            ),
+        ],
+        setup=f"{counts['rows']:,} orders",
+    )
 
 
 if __name__ == "__main__":

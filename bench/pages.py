@@ -63,6 +63,7 @@ from orders.roles import MANAGER, TEAM_LEAD  # noqa: E402
 
 from .fill import foreign_key_checks_skipped, insert_select  # noqa: E402
 from .overdue_sweep import OPEN  # noqa: E402
+from .results import BenchResult, Figure, Target  # noqa: E402
 
 BENCH = "bench.pages"
 STORES = ("bench-a", "bench-b")
@@ -436,7 +437,7 @@ def list_note(response) -> str:
     return shown
 
 
-def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False) -> None:
+def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False) -> BenchResult:
     parser = argparse.ArgumentParser(prog="python -m bench.pages")
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--contacts", type=int, default=300_000)
@@ -457,7 +458,7 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
         )
         if skip_unless_postgresql:
             print(f"\nPages benchmark skipped: {message}")
-            return
+            return BenchResult("pages", skipped="PostgreSQL only")
         sys.exit(message)
     if args.orders < 1000 or args.contacts < 1 or args.runs < 1 or args.days <= OPEN_DAYS:
         parser.error(f"--orders >= 1000, --contacts >= 1, --runs >= 1, --days > {OPEN_DAYS}")
@@ -581,6 +582,20 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
         print(f"\n{f.label}: the slowest statements of the last request")
         for ms, sql in f.slowest[: args.slowest]:
             print(f"{ms:8.1f} ms  {sql[:600]}")
+    return BenchResult(
+        "pages",
+        [
+            Figure(
+                f"{f.label}: median",
+                f.median_ms,
+                "ms",
+                Target("<", TARGET_MS),
+                detail=f"p95 {f.p95_ms:.0f} ms, {f.queries} queries",
+            )
+            for f in results
+        ],
+        setup=f"{args.orders:,} orders, {args.runs} warm runs",
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@ queries each step costs. Runs in a throwaway test database on whatever DATABASE_
 
     .venv/bin/python -m bench.transitions [--deals 300]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orders .venv/bin/python -m bench.transitions
+
+On PostgreSQL it also measures, in the same database, the rate of the same status UPDATE and
+history INSERT in plain SQL (`bench.raw_transitions`) for comparison.
 """
 
 from __future__ import annotations
@@ -26,8 +29,12 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from catalog.models import Product, StockLevel, Store, Warehouse  # noqa: E402
 from contacts.services import contact_get_or_create  # noqa: E402
 from deals.services import ItemSpec, deal_create, deal_take_into_work  # noqa: E402
+from orders.models import Order  # noqa: E402
 from orders.roles import TEAM_LEAD  # noqa: E402
 from orders.services import ORDER_TRANSITION_SERVICES, order_place_from_deal  # noqa: E402
+
+from . import raw_transitions  # noqa: E402
+from .results import BenchResult, Figure  # noqa: E402
 
 PATH = ["send_payment_link", "mark_paid", "start_assembly", "finish_assembly", "hand_to_delivery"]
 
@@ -55,11 +62,12 @@ def _measure(label: str, count: int, step: Callable[[int], None], rows: list) ->
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> BenchResult:
+    parser = argparse.ArgumentParser(prog="python -m bench.transitions")
     parser.add_argument("--deals", type=int, default=300)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     n = args.deals
+    raw = None
 
     old_name = connection.settings_dict["NAME"]
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
@@ -112,6 +120,12 @@ def main() -> None:
                 ORDER_TRANSITION_SERVICES[name](order_id=orders[i].pk, actor=actor)
 
             _measure(f"transition {name}", n, run, rows)
+        if connection.vendor == "postgresql":
+            raw = raw_transitions.measure(
+                connection.settings_dict,
+                [order.pk for order in orders],
+                raw_transitions.path_states(Order, PATH, start="new"),
+            )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
@@ -120,6 +134,40 @@ def main() -> None:
     print(f"{'operation':34} {'count':>6} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for label, count, rate, p50, p95, queries in rows:
         print(f"{label:34} {count:6d} {rate:8.1f} {p50:8.2f} {p95:8.2f} {queries:8d}")
+    if raw is not None:
+        print(
+            f"\nPlain SQL (status UPDATE + history INSERT, one transaction each): "
+            f"{raw.transitions} transitions, {raw.per_second:.1f} per s"
+        )
+    return figures(rows, raw, n)
+
+
+def figures(rows: list, raw: raw_transitions.RawRate | None, n: int) -> BenchResult:
+    """The summary's figures: the rate along the whole path against PostgreSQL's plain-SQL
+    rate, creating and placing, the slowest transition and the most queries one costs. No
+    issue set a target for these; the raw rate is the yardstick."""
+    moves = [row for row in rows if row[0].startswith("transition ")]
+    seconds = sum(count / rate for _, count, rate, *_ in moves)
+    slowest = max(moves, key=lambda row: row[4])
+    costliest = max(moves, key=lambda row: row[5])
+    by_name = {label: (rate, p95) for label, _, rate, _, p95, _ in rows}
+    return BenchResult(
+        "transitions",
+        [
+            Figure(
+                "order transitions/s (5 along the path, one process)",
+                sum(row[1] for row in moves) / seconds,
+                "/s",
+                raw=raw.per_second if raw else None,
+                detail=", ".join(f"{row[0][11:]} {row[2]:.0f}/s" for row in moves),
+            ),
+            Figure("deals created/s (1 item)", by_name["deal_create (1 item)"][0], "/s"),
+            Figure("orders placed/s", by_name["take into work + place order"][0], "/s"),
+            Figure("slowest transition p95", slowest[4], "ms", detail=slowest[0][11:]),
+            Figure("queries per transition (max)", costliest[5], detail=costliest[0][11:]),
+        ],
+        setup=f"{n} deals, {connection.vendor}",
+    )
 
 
 if __name__ == "__main__":
