@@ -54,8 +54,21 @@ messages: install
 	$(BIN)/python manage.py makemessages -l ru --ignore=.venv --ignore=var --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
+## bench: every benchmark, then one summary table written into docs/performance.md
+##   make bench BENCH_ARGS="--quick"     (or --no-write, --only pages, --note "…")
+## Without DATABASE_URL it uses BENCH_DATABASE_URL when PostgreSQL answers there (intake, the
+## overdue sweep and the pages measure PostgreSQL only), else SQLite with those three skipped.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orders_bench
 bench: install-dev
-	$(BIN)/python -m bench
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "make bench: DATABASE_URL is set, benchmarking on it"; \
+	elif $(BIN)/python -c 'import sys, psycopg2; psycopg2.connect(sys.argv[1], dbname="postgres", connect_timeout=3).close()' "$(BENCH_DATABASE_URL)" 2>/dev/null; then \
+		echo "make bench: DATABASE_URL unset and PostgreSQL answers: using $(BENCH_DATABASE_URL)"; \
+		export DATABASE_URL="$(BENCH_DATABASE_URL)"; \
+	else \
+		echo "make bench: DATABASE_URL unset and no PostgreSQL at $(BENCH_DATABASE_URL): SQLite, the PostgreSQL-only benches are skipped"; \
+	fi; \
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

@@ -131,8 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orders_office.settings")
     import django
+    from django.apps import apps
 
-    django.setup()
+    if not apps.ready:
+        django.setup()
     from . import summary
     from .machine import describe, load_average
 
@@ -159,6 +161,6 @@ def main(argv: list[str] | None = None) -> int:
     elif args.quick:
         print("--quick: docs/performance.md left as it is (small sizes are not the figures).")
     else:
-        summary.write(block)
-        print(f"Written to {summary.PERFORMANCE_MD} between {summary.START} and {summary.END}.")
+        path = summary.write(block)
+        print(f"Written to {path} between {summary.START} and {summary.END}.")
     return 1 if any(result.failed for result in results) else 0

@@ -168,5 +168,8 @@ def replace_between_markers(text: str, block: str) -> str:
     return f"{text[: start + len(START)]}\n{block.strip()}\n{text[end:]}"
 
 
-def write(block: str, path: Path = PERFORMANCE_MD) -> None:
+def write(block: str, path: Path | None = None) -> Path:
+    """Puts `block` between the markers of `path` (docs/performance.md); returns the path."""
+    path = path or PERFORMANCE_MD
     path.write_text(replace_between_markers(path.read_text(encoding="utf-8"), block), "utf-8")
+    return path
