@@ -127,6 +127,18 @@ def run_one(bench: Bench, *, quick: bool) -> BenchResult:
     return result
 
 
+def command_line(argv: list[str], *, under_make: bool) -> str:
+    """How to repeat this run: `make bench …` when make started it (MAKELEVEL is set)."""
+    options = shlex.join(argv)
+    if not under_make:
+        return f"python -m bench {options}".rstrip()
+    if not options:
+        return "make bench"
+    if any(char in options for char in '"$`\\'):
+        return f"make bench BENCH_ARGS={shlex.quote(options)}"
+    return f'make bench BENCH_ARGS="{options}"'
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orders_office.settings")
@@ -144,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"make bench on {summary.machine_line(machine)}; load average {load_start:.2f}")
     results = [run_one(bench, quick=args.quick) for bench in args.benches]
     run = summary.Run(
-        command=shlex.join(
-            ["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])]
+        command=command_line(
+            sys.argv[1:] if argv is None else argv, under_make=bool(os.environ.get("MAKELEVEL"))
         ),
         started=started_at,
         seconds=time.perf_counter() - started,

@@ -109,9 +109,26 @@ def test_the_pages_bench_keeps_its_fill_in_its_own_test_database():
     assert connection.settings_dict["TEST"].get("NAME") == before
 
 
+def test_the_command_to_repeat_the_run_is_make_bench_when_make_started_it():
+    argv = ["--only", "pages", "--note", "after merge"]
+
+    assert run.command_line(argv, under_make=False) == (
+        "python -m bench --only pages --note 'after merge'"
+    )
+    assert run.command_line(argv, under_make=True) == (
+        "make bench BENCH_ARGS=\"--only pages --note 'after merge'\""
+    )
+    assert run.command_line(["--note", 'a "b"'], under_make=True) == (
+        "make bench BENCH_ARGS='--note '\"'\"'a \"b\"'\"'\"''"
+    )
+    assert run.command_line([], under_make=True) == "make bench"
+    assert run.command_line([], under_make=False) == "python -m bench"
+
+
 @pytest.fixture
 def canned(monkeypatch, tmp_path):
     """Benches that return at once, a fixed machine, and a copy of the docs to write into."""
+    monkeypatch.delenv("MAKELEVEL", raising=False)  # `make test` sets it
     results = {
         "transitions": BenchResult("transitions", [Figure("order transitions/s", 61.3, "/s")]),
         "intake": BenchResult("intake", [Figure("latency p95", 155.4, "ms", Target("<", 100))]),
