@@ -160,8 +160,15 @@ def _raw_sql_rate(dsn: dict, seconds: float, clients: int, store_id: int, produc
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
     run = uuid.uuid4().hex[:6]
+    failures: list[BaseException] = []
 
     def client(k: int) -> None:
+        try:
+            write_orders(k)
+        except Exception as error:  # a client that dies must fail the run, not lower the rate
+            failures.append(error)
+
+    def write_orders(k: int) -> None:
         nonlocal count
         conn = psycopg2.connect(
             dbname=dsn["NAME"],
@@ -177,8 +184,10 @@ def _raw_sql_rate(dsn: dict, seconds: float, clients: int, store_id: int, produc
                 with conn, conn.cursor() as cur:
                     cur.execute(
                         "INSERT INTO contacts_contact (full_name, phone, email, telegram_id, "
-                        "whatsapp_id, viber_id, vk_id, comment, created_at, updated_at) VALUES "
-                        "(%s, %s, '', '', '', '', '', '', now(), now()) RETURNING id",
+                        "whatsapp_id, viber_id, vk_id, comment, created_at, updated_at, "
+                        "orders_count, issued_orders_count, total_spent, segment) VALUES "
+                        "(%s, %s, '', '', '', '', '', '', now(), now(), 0, 0, 0, 'new') "
+                        "RETURNING id",
                         [f"raw {k}-{n}", f"+7915{k:02d}{n:05d}"],
                     )
                     contact_id = cur.fetchone()[0]
@@ -239,6 +248,8 @@ def _raw_sql_rate(dsn: dict, seconds: float, clients: int, store_id: int, produc
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise RuntimeError(f"raw SQL client failed: {failures[0]}") from failures[0]
     return count / (time.perf_counter() - started)
 
 
