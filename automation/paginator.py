@@ -49,8 +49,9 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         if not isinstance(queryset, QuerySet) or connections[queryset.db].vendor != "postgresql":
             return super().count
-        # COUNT over a subquery with a LIMIT: reads at most exact_up_to + 1 rows.
-        bounded = queryset.order_by()[: self.exact_up_to + 1].count()
+        # COUNT over a subquery with a LIMIT: reads at most exact_up_to + 1 rows. Of the ids
+        # only: the list's per-row figures (annotations) are for the page, not for the count.
+        bounded = queryset.order_by().values("pk")[: self.exact_up_to + 1].count()
         if bounded <= self.exact_up_to:
             return bounded
         self.is_estimate = True

@@ -400,6 +400,9 @@ def measure(client: Client, label: str, url: str, runs: int, *, note=None) -> Fi
     times, queries = [], []
     response = None
     for _ in range(runs + 1):
+        # Each request empties the connection's query log when it starts (request_started →
+        # reset_queries): started from an empty log, the capture sees the request's queries.
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url)

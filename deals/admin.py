@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +15,7 @@ from automation.admin import (
     overdue_badge,
 )
 from automation.admin_models import FiringInline, TaskInline
+from automation.paginator import EstimatedCountPaginator
 from contacts.admin import CustomerSummaryMixin, PhoneSearchMixin
 
 from .admin_distribution import DealAssignmentInline, QueueFilter
@@ -68,6 +69,20 @@ class DealItemInline(admin.TabularInline):
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
+def _draft_totals():
+    """The sum of the deal's draft lines, one value per deal (OuterRef: the deal)."""
+    line_total = ExpressionWrapper(
+        F("price") * F("quantity"), output_field=DecimalField(max_digits=14, decimal_places=2)
+    )
+    return (
+        DealItem.objects.filter(deal=OuterRef("pk"))
+        .order_by()
+        .values("deal")
+        .annotate(total=Sum(line_total))
+        .values("total")
+    )
+
+
 class DealTransitionInline(TransitionHistoryInline):
     model = DealTransition
 
@@ -118,6 +133,9 @@ class DealAdmin(
         "channel",
         "delivery_method",
         "payment_method",
+        # Not a date_hierarchy: its year links come from a scan of every deal (SELECT
+        # DISTINCT over the table, ~300 ms at 1.25M deals); these periods cost no query.
+        ("created_at", admin.DateFieldListFilter),
     )
     search_fields = (
         "number",
@@ -130,7 +148,10 @@ class DealAdmin(
     )
     list_select_related = ("contact", "company", "responsible", "store")
     autocomplete_fields = ("contact", "company")
-    date_hierarchy = "created_at"
+    # A million deals are not counted on every page (automation.paginator); nor is the
+    # unfiltered total next to a filtered one («Show all» instead).
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     inlines = [
         DealItemInline,
         DealTransitionInline,
@@ -185,19 +206,16 @@ class DealAdmin(
     )
 
     def get_queryset(self, request):
+        # Both figures are scalar subqueries, not a GROUP BY over the deals: PostgreSQL
+        # computes them for the rows a page shows (after the LIMIT), and the count of the list
+        # leaves them out. Neither column sorts the list: that would compute them for every
+        # deal of the list.
         return with_unread_count(
             super()
             .get_queryset(request)
-            .annotate(
-                _draft_total=Sum(
-                    ExpressionWrapper(
-                        F("items__price") * F("items__quantity"),
-                        output_field=DecimalField(max_digits=14, decimal_places=2),
-                    )
-                )
-            )
-            # An aggregate drops Meta.ordering (GROUP BY): the autocomplete pages through this
-            # queryset as it is, so the order has to be explicit.
+            .annotate(_draft_total=Subquery(_draft_totals()))
+            # Newest first, ties by id: a stable order for the list and the autocomplete,
+            # served by the index deal_created_id.
             .order_by(*Deal._meta.ordering, "-pk")
         )
 
@@ -247,7 +265,7 @@ class DealAdmin(
             return " · ".join(filter(None, [obj.contact.full_name, obj.contact.phone]))
         return "—"
 
-    @admin.display(description=_("amount"), ordering="_draft_total")
+    @admin.display(description=_("amount"))
     def draft_total(self, obj: Deal):
         return obj._draft_total or 0
 

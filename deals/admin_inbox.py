@@ -182,7 +182,9 @@ class DealConversationMixin:
         url = reverse("admin:deals_deal_change", args=[deal.pk])
         return redirect(f"{url}#conversation")
 
-    @admin.display(description=_("unread"), ordering="_unread")
+    # Not sortable: sorting would count the unread messages of every deal of the list
+    # (UnreadFilter finds the deals that have some).
+    @admin.display(description=_("unread"))
     def unread_count(self, obj: Deal) -> str:
         count = getattr(obj, "_unread", 0)
         if not count:

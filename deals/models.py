@@ -164,6 +164,17 @@ class CustomerTerms(models.Model):
         return {}
 
 
+class FunnelStep(models.IntegerChoices):
+    """The steps of the sales funnel (orders.funnel), in the order a deal goes through them.
+    A deal's `furthest_step` is the last one it reached, whatever happened after."""
+
+    DEAL = 0, _("Deals")
+    IN_PROGRESS = 1, _("In progress")
+    ORDER_PLACED = 2, _("Order placed")
+    PAID_OR_CONFIRMED = 3, _("Paid or confirmed")
+    ISSUED = 4, _("Issued")
+
+
 class Deal(StagedModel, CustomerTerms):
     """A customer request being worked by a manager (Bitrix24's «сделка»)."""
 
@@ -177,6 +188,8 @@ class Deal(StagedModel, CustomerTerms):
         LOST = "lost", _("Lost")
 
     OPEN_STAGES = (Stage.NEW, Stage.IN_PROGRESS, Stage.ORDER_PLACED)
+    #: The stages that mean the deal was worked on (the order steps come from its orders).
+    WORKED_STAGES = (Stage.IN_PROGRESS, Stage.ORDER_PLACED, Stage.WON)
 
     number = models.CharField(_("number"), max_length=32, unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -205,6 +218,15 @@ class Deal(StagedModel, CustomerTerms):
         related_name="lost_deals",
     )
     lost_comment = models.TextField(_("refusal comment"), blank=True)
+    #: Raised by deals.services.deal_reach_step as the deal and its order move; never lowered.
+    #: Stored so that the funnel is one aggregate over an index, not a look at every deal's
+    #: history (docs/funnel.md).
+    furthest_step = models.PositiveSmallIntegerField(
+        _("furthest funnel step"),
+        choices=FunnelStep.choices,
+        default=FunnelStep.DEAL,
+        editable=False,
+    )
     queued_since = models.DateTimeField(
         _("in the queue since"),
         null=True,
@@ -232,7 +254,20 @@ class Deal(StagedModel, CustomerTerms):
         indexes = [
             models.Index(fields=["store", "stage"], name="deal_store_stage"),
             models.Index(fields=["responsible", "stage"], name="deal_responsible_stage"),
-            models.Index(fields=["-created_at"], name="deal_created"),
+            # The deal list: newest first, ties by id (the admin adds -pk to any ordering).
+            models.Index(fields=["-created_at", "-id"], name="deal_created_id"),
+            # The funnel (orders.funnel): the cohort's figures from the index alone.
+            models.Index(
+                fields=["store", "created_at"],
+                include=["furthest_step", "stage", "lost_reason"],
+                name="deal_funnel",
+            ),
+            # The list's «overdue» and «soon overdue» filters: a few marked rows among 1M.
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(overdue_since__isnull=False) | Q(warned_at__isnull=False),
+                name="deal_time_marked",
+            ),
             # The distribution queue: only the waiting deals are indexed.
             models.Index(
                 fields=["store", "created_at"],
@@ -269,6 +304,10 @@ class Deal(StagedModel, CustomerTerms):
             "store_name": self.store.name,
             "manager_name": str(self.responsible or ""),
         }
+
+    def stage_funnel_step(self) -> FunnelStep:
+        """The funnel step the deal's own stage shows it reached (its orders may show more)."""
+        return FunnelStep.IN_PROGRESS if self.stage in self.WORKED_STAGES else FunnelStep.DEAL
 
     def clean(self) -> None:
         # A deal is a draft: only contradictions are refused here; what is missing is named

@@ -113,6 +113,7 @@ def deal_create_placed(
 def deal_save_new(deal: Deal) -> None:
     """Insert a new deal as entering its first stage: its deadline and triggers start now."""
     now = timezone.now()
+    deal.furthest_step = max(deal.furthest_step, deal.stage_funnel_step())
     with transaction.atomic(savepoint=False):
         before_stage_saved(deal, now=now)
         deal.save()
@@ -209,7 +210,20 @@ def deal_transition(
         comment=comment,
         kwargs=kwargs,
     )
+    deal_reach_step(deal=deal, step=deal.stage_funnel_step())
     return deal
+
+
+def deal_reach_step(*, deal: Deal, step: int) -> None:
+    """The deal has reached funnel step `step`: raise its `furthest_step` to it, in the
+    database and on `deal`; a step at or below the stored one changes nothing (the field never
+    goes back). Called wherever a deal or its order moves: deal_save_new, deal_transition, and
+    orders' order_create_for_deal, order_transition and the invoice payment."""
+    if step <= deal.furthest_step:
+        return
+    # The condition in the UPDATE keeps it from lowering a value another transaction raised.
+    Deal.objects.filter(pk=deal.pk, furthest_step__lt=step).update(furthest_step=step)
+    deal.furthest_step = step
 
 
 def deal_take_into_work(

@@ -2,7 +2,8 @@
 reasons they were lost. Shown on the «Воронка» admin page (orders.admin_funnel).
 
 The cohort is the deals created in the period (dates, both included, local time zone) in the
-given stores. A deal counts in a step when it reached it, whatever happened after:
+given stores. A deal counts in a step when it reached it, whatever happened after (its
+`furthest_step`, raised by deals.services.deal_reach_step as the deal and its orders move):
 
 - «Сделки»: every deal of the cohort;
 - «В работе»: its stage log has a move to in_progress, or it is past that stage (an order
@@ -20,18 +21,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from catalog.models import Store
-from deals.models import Deal, DealTransition
+from deals.models import Deal, FunnelStep
 
 from .charts import bar_chart
-from .models import Order, OrderTransition, Status
+from .models import Order, Status
 from .reports import period_bounds
-
-PAID_OR_CONFIRMED = (Status.PAID, Status.CONFIRMED)
 
 
 @dataclass
@@ -67,30 +66,14 @@ def build_funnel(
     stores: QuerySet[Store], date_from: datetime.date, date_to: datetime.date
 ) -> Funnel:
     deals = cohort(stores, date_from, date_to)
-    orders = Order.objects.filter(deal=OuterRef("pk"))
-    has_order = Exists(orders)
-    paid_or_confirmed = Exists(
-        orders.filter(
-            Q(paid_at__isnull=False)
-            | Q(issued_at__isnull=False)
-            | Q(status__in=PAID_OR_CONFIRMED)
-            | Exists(
-                OrderTransition.objects.filter(order=OuterRef("pk"), target__in=PAID_OR_CONFIRMED)
-            )
-        )
-    )
-    issued = Exists(orders.filter(issued_at__isnull=False))
-    in_progress = (
-        Exists(DealTransition.objects.filter(deal=OuterRef("pk"), target=Deal.Stage.IN_PROGRESS))
-        | Q(stage__in=(Deal.Stage.IN_PROGRESS, Deal.Stage.ORDER_PLACED, Deal.Stage.WON))
-        | has_order
-    )
+    # Each deal counts in every step up to the furthest it reached (Deal.furthest_step, kept by
+    # the services as deals and orders move): one pass over the index deal_funnel.
     figures = deals.aggregate(
         deals=Count("pk"),
-        in_progress=Count("pk", filter=in_progress),
-        ordered=Count("pk", filter=Q(has_order)),
-        paid=Count("pk", filter=Q(paid_or_confirmed)),
-        issued=Count("pk", filter=Q(issued)),
+        in_progress=Count("pk", filter=Q(furthest_step__gte=FunnelStep.IN_PROGRESS)),
+        ordered=Count("pk", filter=Q(furthest_step__gte=FunnelStep.ORDER_PLACED)),
+        paid=Count("pk", filter=Q(furthest_step__gte=FunnelStep.PAID_OR_CONFIRMED)),
+        issued=Count("pk", filter=Q(furthest_step__gte=FunnelStep.ISSUED)),
     )
     labels = {
         "deals": _("Deals"),

@@ -22,7 +22,7 @@ from deals.choices import (
     DeliveryMethod,
     PaymentMethod,
 )
-from deals.models import CustomerTerms, Deal, RefusalReason
+from deals.models import CustomerTerms, Deal, FunnelStep, RefusalReason
 
 ZERO = Decimal("0.00")
 
@@ -146,6 +146,10 @@ def may_cancel(order: Order, user) -> bool:
     if order.payment_status not in (PaymentStatus.UNPAID, PaymentStatus.PENDING):
         return user.has_perm("orders.cancel_paid_order")
     return True
+
+
+#: The statuses that put an order's deal at «Оплачен или подтверждён» in the funnel.
+FUNNEL_PAID_OR_CONFIRMED = (Status.PAID, Status.CONFIRMED)
 
 
 class Order(StagedModel, CustomerTerms):
@@ -284,6 +288,16 @@ class Order(StagedModel, CustomerTerms):
         if payment is None or payment.amount != self.total:
             return ""
         return payment.confirmation_url
+
+    def funnel_step(self) -> FunnelStep:
+        """The funnel step this order shows its deal reached: issued, paid or confirmed (now,
+        or `paid_at` says it once was), else placed. A status that came later (cancelled,
+        returned) never takes a step back: the deal keeps the furthest one."""
+        if self.issued_at is not None:
+            return FunnelStep.ISSUED
+        if self.paid_at is not None or self.status in FUNNEL_PAID_OR_CONFIRMED:
+            return FunnelStep.PAID_OR_CONFIRMED
+        return FunnelStep.ORDER_PLACED
 
     def message_context(self) -> dict[str, object]:
         """Values of the message template placeholders (contacts.MessageTemplate)."""

@@ -50,6 +50,7 @@ from contacts.exceptions import ContactError
 from contacts.messaging import message_send_template
 from contacts.models import Contact
 from deals.choices import PREPAID_METHODS, PaymentMethod
+from deals.services import deal_reach_step
 from integrations.errors import PermanentError, TransientError
 from integrations.yookassa import client as yookassa
 
@@ -894,6 +895,8 @@ def order_record_invoice_payment(
                 }
             )
         _bump_version(order, payment_status=PaymentStatus.PAID, paid_at=timezone.now())
+        # Not a transition, but paid: the deal reaches «Оплачен или подтверждён».
+        deal_reach_step(deal=order.deal, step=order.funnel_step())
         _log(order, "invoice_paid", via=via, actor=actor, comment=_money(order.total))
     return order
 

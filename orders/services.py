@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from automation.lifecycle import after_stage_saved, before_stage_saved
 from automation.models import Via
 from deals.models import Deal, DealItem, RefusalReason
-from deals.services import deal_transition
+from deals.services import deal_reach_step, deal_transition
 
 from .exceptions import OrderError
 from .models import ZERO, Order, OrderItem
@@ -102,6 +102,7 @@ def order_create_for_deal(
     OrderItem.objects.bulk_create(items)
     order.transitions.create(name="create", source="", target=order.status, actor=actor, via=via)
     after_stage_saved(order, now=now, created=True)
+    deal_reach_step(deal=deal, step=order.funnel_step())
     return order
 
 

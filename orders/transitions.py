@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from automation.models import Via
 from automation.transitions import failed_conditions, run_transition
 from deals.models import Deal, RefusalReason
-from deals.services import deal_lose, deal_win
+from deals.services import deal_lose, deal_reach_step, deal_win
 
 from .hooks import TransitionContext, run_transition_hooks
 from .models import Order, Status
@@ -58,6 +58,8 @@ def order_transition(
                 name=name, source=log.source, actor=actor, via=via, data=dict(data or {})
             ),
         )
+        # Before the deal follows: its transition reloads the deal with the new step.
+        deal_reach_step(deal=order.deal, step=order.funnel_step())
         _follow_with_deal(order, via=via)
         # After the hooks: the event tells the tracking number of the shipment just created.
         store_event_record(order, type=StoreEvent.Type.STATUS_CHANGED, previous_status=log.source)

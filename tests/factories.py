@@ -15,6 +15,7 @@ from catalog.models import Product, StockLevel, Store, Warehouse
 from contacts.models import Company, Contact, Message, MessageTemplate
 from deals.choices import Channel, DeliveryMethod, PaymentMethod
 from deals.models import Deal, DealItem, RefusalReason
+from deals.services import deal_reach_step
 from integrations.yookassa.client import YooKassaError, YooPayment, YooRefund
 from orders.models import Order, OrderItem, OrderReturn, Payment, Refund, ReturnLine, ReturnReason
 from orders.returns_models import Condition, ReturnChannel, ReturnMethod
@@ -143,6 +144,9 @@ class DealFactory(factory.django.DjangoModelFactory):
     delivery_method = DeliveryMethod.COURIER
     delivery_address = "Москва, ул. Тверская, д. 1, кв. 5"
     payment_method = PaymentMethod.ONLINE
+    stage = Deal.Stage.NEW
+    #: As if the deal had moved to its stage through the services (deal_transition).
+    furthest_step = factory.LazyAttribute(lambda d: Deal(stage=d.stage).stage_funnel_step())
 
 
 class DealItemFactory(factory.django.DjangoModelFactory):
@@ -174,6 +178,12 @@ class OrderFactory(factory.django.DjangoModelFactory):
     payment_method = PaymentMethod.ONLINE
     delivery_method = DeliveryMethod.COURIER
     delivery_address = "Москва, ул. Тверская, д. 1, кв. 5"
+
+    @factory.post_generation
+    def deal_step(self, create, extracted, **kwargs):
+        """The deal reaches the funnel step of the order's state, as order_transition does."""
+        if create:
+            deal_reach_step(deal=self.deal, step=self.funnel_step())
 
     @factory.post_generation
     def items(self, create, extracted, **kwargs):

@@ -10,7 +10,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from deals.models import Deal, DealTransition
+from deals.models import Deal, DealTransition, FunnelStep
+from deals.services import deal_reach_step
 from orders.funnel import Step, build_funnel, funnel_chart
 from orders.models import Order, OrderTransition
 from orders.roles import WAREHOUSE
@@ -34,6 +35,7 @@ def deal(store, stage=Deal.Stage.NEW, *, created=None, taken=False, **kwargs) ->
         DealTransition.objects.create(
             deal=made, name="take", source="new", target="in_progress", via="admin"
         )
+        deal_reach_step(deal=made, step=FunnelStep.IN_PROGRESS)  # as deal_transition does
     return made
 
 
@@ -43,6 +45,7 @@ def order(store, status, *, created=None, confirmed=False, **kwargs) -> Order:
         OrderTransition.objects.create(
             order=made, name="confirm", source="new", target="confirmed", via="admin"
         )
+        deal_reach_step(deal=made.deal, step=FunnelStep.PAID_OR_CONFIRMED)  # as order_transition
     return made
 
 
