@@ -186,6 +186,12 @@ def fill(*, orders: int, contacts: int, days: int, now: datetime.datetime) -> di
                     f"CASE WHEN {status} = 'issued' THEN 'won' "
                     f"WHEN {status} = 'cancelled' THEN 'lost' ELSE 'order_placed' END"
                 ),
+                # Deal.furthest_step as the services would have set it: an order, paid or
+                # confirmed, issued (the fill gives paid_at to the issued orders only).
+                "furthest_step": (
+                    f"CASE WHEN {status} = 'issued' THEN 4 "
+                    f"WHEN {status} IN ('paid', 'confirmed') THEN 3 ELSE 2 END"
+                ),
                 "created_at": f"{created} - interval '1 hour'",
                 "stage_changed_at": created,
                 "updated_at": changed,
@@ -209,6 +215,8 @@ def fill(*, orders: int, contacts: int, days: int, now: datetime.datetime) -> di
                 "lost_reason_id": (
                     f"CASE WHEN NOT {extra_open} THEN (%(reasons)s::bigint[])[1 + mod(g, 3)] END"
                 ),
+                # In progress: 1; new, or lost without being taken into work: 0.
+                "furthest_step": f"CASE WHEN {extra_open} AND mod(g, 2) = 1 THEN 1 ELSE 0 END",
                 "created_at": extra_created,
                 "stage_changed_at": extra_created,
                 "updated_at": extra_created,
@@ -515,6 +523,7 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
     today = timezone.localdate()
     changelist = reverse("admin:orders_order_changelist")
     funnel = reverse("admin:orders_funnel")
+    deals = reverse("admin:deals_deal_changelist")
 
     as_lead, as_manager = Client(), Client()
     as_lead.force_login(lead)
@@ -535,7 +544,17 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
             list_note,
         ),
         (as_lead, "order list: phone search", f"{changelist}?q={dictated}", list_note),
-        (as_lead, "deal list (team lead)", reverse("admin:deals_deal_changelist"), list_note),
+        (as_lead, "deal list (team lead)", deals, list_note),
+        (as_manager, "deal list (manager)", deals, list_note),
+        (
+            as_lead,
+            "deal list: lost, one store",
+            f"{deals}?stage=lost&store={store_a.pk}",
+            list_note,
+        ),
+        (as_lead, "deal list: in progress", f"{deals}?stage=in_progress", list_note),
+        (as_lead, "deal list: overdue", f"{deals}?overdue=overdue", list_note),
+        (as_lead, "deal list: page 100", f"{deals}?p=100", list_note),
         (as_lead, "order list: page 100", f"{changelist}?p=100", list_note),
         (
             as_lead,
