@@ -256,9 +256,10 @@ class Deal(StagedModel, CustomerTerms):
             models.Index(fields=["responsible", "stage"], name="deal_responsible_stage"),
             # The deal list: newest first, ties by id (the admin adds -pk to any ordering).
             models.Index(fields=["-created_at", "-id"], name="deal_created_id"),
-            # The funnel (orders.funnel): the cohort's figures from the index alone.
+            # The funnel (orders.funnel): the cohort's figures from the index alone. The period
+            # first: the team lead's cohort is every store («store IN (subquery)»).
             models.Index(
-                fields=["store", "created_at"],
+                fields=["created_at", "store"],
                 include=["furthest_step", "stage", "lost_reason"],
                 name="deal_funnel",
             ),

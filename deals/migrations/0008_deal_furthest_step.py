@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="deal",
             index=models.Index(
-                fields=["store", "created_at"],
+                fields=["created_at", "store"],
                 include=("furthest_step", "stage", "lost_reason"),
                 name="deal_funnel",
             ),
