@@ -293,6 +293,18 @@ class Deal(StagedModel, CustomerTerms):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        # furthest_step is raised by deal_reach_step's conditional UPDATE only: a full save of
+        # an instance read before the deal's order moved (a change form, a transition) must
+        # not write an older step back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "furthest_step"
+            ]
+        super().save(*args, **kwargs)
+
     def message_context(self) -> dict[str, object]:
         """Values of the message template placeholders (contacts.MessageTemplate)."""
         return {

@@ -162,6 +162,18 @@ def test_the_step_never_goes_back_even_from_a_stale_instance(store_a):
     assert step_of(deal) == FunnelStep.PAID_OR_CONFIRMED
 
 
+def test_saving_a_deal_read_before_its_order_moved_keeps_the_step(store_a, manager):
+    order = OrderFactory(store=store_a, payment_method=PaymentMethod.CASH_ON_DELIVERY)
+    opened = Deal.objects.get(pk=order.deal_id)  # a change form, read at «Заказ оформлен»
+    order_confirm(order_id=order.pk, actor=manager)
+
+    opened.comment = "Перезвонить"
+    opened.save()
+
+    deal = Deal.objects.get(pk=order.deal_id)
+    assert (deal.comment, deal.furthest_step) == ("Перезвонить", FunnelStep.PAID_OR_CONFIRMED)
+
+
 @pytest.mark.parametrize(
     ("fields", "step"),
     [
