@@ -417,7 +417,10 @@ def measure(client: Client, label: str, url: str, runs: int, *, note=None) -> Fi
             times.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{BENCH}: {url} answered {response.status_code}")
-        queries.append(len(captured))
+        # A copy: the capture reads the connection's log when asked, and the next request
+        # (the note's, below) empties that log.
+        last = list(captured)
+        queries.append(len(last))
     if note:
         # Read the page's context in one more request, untimed: the test client gets it only
         # from instrumented templates, which copy the context at every template rendered (a
@@ -436,7 +439,7 @@ def measure(client: Client, label: str, url: str, runs: int, *, note=None) -> Fi
         p95,
         max(queries),
         note(response) if note else "",
-        sorted(((float(q["time"]) * 1000, q["sql"]) for q in captured), reverse=True),
+        sorted(((float(q["time"]) * 1000, q["sql"]) for q in last), reverse=True),
     )
 
 
