@@ -196,10 +196,10 @@ def _raw_sql_rate(dsn: dict, seconds: float, clients: int, store_id: int, produc
                         "INSERT INTO deals_deal (version, stage_changed_at, created_at, "
                         "updated_at, number, title, store_id, channel, source, stage, "
                         "contact_id, delivery_method, delivery_address, pickup_point_code, "
-                        "payment_method, comment, external_id, lost_comment) VALUES "
-                        "(1, now(), now(), now(), %s, %s, %s, 'site', 'cart', "
+                        "payment_method, comment, external_id, lost_comment, furthest_step) "
+                        "VALUES (1, now(), now(), now(), %s, %s, %s, 'site', 'cart', "
                         "'order_placed', %s, 'cdek', '', 'MSK123', 'cash_on_delivery', '', "
-                        "%s, '') RETURNING id",
+                        "%s, '', 2) RETURNING id",
                         [number, f"Заказ №{number}", store_id, contact_id, number],
                     )
                     deal_id = cur.fetchone()[0]
