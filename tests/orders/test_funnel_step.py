@@ -10,13 +10,20 @@ from django.utils import timezone
 
 from automation.models import Via
 from deals.choices import DeliveryMethod, PaymentMethod
-from deals.models import Deal, FunnelStep
-from deals.services import deal_create, deal_lose, deal_reach_step, deal_take_into_work
+from deals.models import Deal, DealItem, FunnelStep
+from deals.services import (
+    deal_create,
+    deal_create_placed,
+    deal_lose,
+    deal_reach_step,
+    deal_take_into_work,
+)
 from orders.models import Order, Status
 from orders.payments import order_record_invoice_payment
 from orders.services import (
     order_cancel,
     order_confirm,
+    order_create_for_deal,
     order_issue,
     order_mark_paid,
     order_place_from_deal,
@@ -28,6 +35,7 @@ from tests.factories import (
     DealFactory,
     DealItemFactory,
     OrderFactory,
+    ProductFactory,
     RefusalReasonFactory,
 )
 
@@ -190,3 +198,23 @@ def test_the_step_an_order_shows(fields, step):
     values = {key: timezone.now() if value == "set" else value for key, value in fields.items()}
 
     assert Order(**values).funnel_step() == step
+
+
+def test_an_order_from_the_website_arrives_at_order_placed(store_a):
+    line = DealItem(product=ProductFactory(), quantity=1, price=Decimal("1000.00"))
+
+    deal = deal_create_placed(
+        store=store_a,
+        channel="site",
+        contact=ContactFactory(),
+        company=None,
+        lines=[line],
+        via=Via.API,
+        delivery_method=DeliveryMethod.COURIER,
+        delivery_address="Москва, ул. Тверская, д. 1",
+        payment_method=PaymentMethod.CASH_ON_DELIVERY,
+    )
+    assert step_of(deal) == FunnelStep.ORDER_PLACED  # stored with the deal: its order follows
+    order_create_for_deal(deal=deal, lines=[line], actor=None, via=Via.API)
+
+    assert step_of(deal) == FunnelStep.ORDER_PLACED
