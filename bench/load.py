@@ -7,9 +7,10 @@ worker and beat, on loopback.
 
 In a throwaway database (`test_<name>`): a store with a callback URL (a local fake website that
 receives its order events), 50 products, 1,000 known customers, three managers at their desks
-with passwords, the demo's roles. gunicorn (--web-workers, sandbox on: YooKassa and SMS.ru are
-the built-in sandbox over real HTTP), a worker (2 processes) and beat. Traffic, each kind paced
-at its rate by its own threads:
+with passwords, the demo's roles. gunicorn (--web-workers, sandbox on), a second gunicorn for
+YooKassa and SMS.ru (the built-in sandbox over real HTTP, on a server of its own as the real
+providers are), a worker (2 processes) and beat. Traffic, each kind paced at its rate by its
+own threads:
 
 * **intake**: signed orders to `POST /api/v1/orders/` (3 items, 30% paid online, 10% from a
   known customer); each must be 201.
@@ -171,8 +172,9 @@ class Stats:
 
 
 class Load:
-    def __init__(self, base: str, stats: Stats, stop_at: float) -> None:
+    def __init__(self, base: str, stats: Stats, stop_at: float, providers: str) -> None:
         self.base = base
+        self.providers = providers
         self.stats = stats
         self.stop_at = stop_at
         self.run = uuid.uuid4().hex[:6]
@@ -345,7 +347,7 @@ class Load:
             )
             if payment_id is None:
                 return "skip"
-            url = f"{self.base}/sandbox/yookassa/pay/{payment_id}/"
+            url = f"{self.providers}/sandbox/yookassa/pay/{payment_id}/"
             page = session.get(url, timeout=30)
             form = dict(parse_form(page.text).fields)
             response = session.post(
@@ -442,29 +444,38 @@ def main(argv: list[str] | None = None) -> None:
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     site = Site()
     tmp = tempfile.TemporaryDirectory(prefix="load-")
-    web = worker = beat = None
+    web = providers = worker = beat = None
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    providers_port = free_port()
+    providers_base = f"http://127.0.0.1:{providers_port}"
     env = {
         "DATABASE_URL": database_url(dsn, test_db),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CACHE_URL": os.environ.get("CACHE_URL", ""),
         "SANDBOX_ENABLED": "true",
         "SITE_URL": base,
-        # The sandbox YooKassa answers from this same server, as the real one would.
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # YooKassa and SMS.ru are the sandbox on a server of their own, as the real ones are
+        # other hosts: served by the app's own workers, a payment (the pay page calls our
+        # webhook, which calls YooKassa back) would hold three of them at once and stall
+        # everything else behind it.
+        "YOOKASSA_API_URL": f"{providers_base}/sandbox/yookassa/v3",
+        "SMSRU_API_URL": f"{providers_base}/sandbox/smsru",
     }
     try:
         managers = _seed(site.url)
         # The admin's pages need the production static manifest (DEBUG is off).
         call_command("collectstatic", interactive=False, verbosity=0)
         web, _ = start_gunicorn(env=env, workers=args.web_workers, port=port, log="load-web")
+        providers, _ = start_gunicorn(
+            env=env, workers=1, threads=4, port=providers_port, log="load-providers"
+        )
         worker = start_worker(env=env, concurrency=2, log="load-worker")
         beat = start_beat(env=env, schedule=Path(tmp.name) / "beat", log="load-beat")
 
         def traffic(seconds: float) -> tuple[Load, Stats]:
             stats = Stats()
-            load = Load(base, stats, time.monotonic() + seconds)
+            load = Load(base, stats, time.monotonic() + seconds, providers_base)
             threads = [threading.Thread(target=load.intake) for _ in range(THREADS["intake"])]
             threads += [
                 threading.Thread(target=load.pages, args=(managers[i % MANAGERS],))
@@ -512,7 +523,7 @@ def main(argv: list[str] | None = None) -> None:
         events = sum(site.received.values())
         load_avg = os.getloadavg()
     finally:
-        for process in (beat, worker, web):
+        for process in (beat, worker, web, providers):
             stop(process)
         site.http.close()
         connection.close()
