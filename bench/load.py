@@ -61,10 +61,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from catalog.models import Product, Store  # noqa: E402
-from contacts.models import (
-    Contact,
-    MessageTemplate,
-)
+from contacts.models import Contact, MessageTemplate  # noqa: E402
 from deals.choices import Presence  # noqa: E402
 from deals.models import ManagerProfile  # noqa: E402
 from integrations.sandbox.models import SandboxPayment  # noqa: E402
