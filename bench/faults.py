@@ -574,13 +574,19 @@ def scenario_provider(args) -> Report:
         per_order = payments.values("order_id").annotate(n=Count("pk")).filter(n__gt=1).count()
         report.check("orders with two payments", per_order, per_order == 0)
         phones = [o.contact.phone for o in orders]
-        sms = Counter(
-            SandboxMessage.objects.filter(
-                provider=SandboxMessage.Provider.SMSRU,
-                recipient__in=[p.lstrip("+") for p in phones] + phones,
-            ).values_list("recipient", flat=True)
+        texts = SandboxMessage.objects.filter(
+            provider=SandboxMessage.Provider.SMSRU,
+            recipient__in=[p.lstrip("+") for p in phones] + phones,
         )
+
+        def texted() -> Counter[str]:
+            return Counter(texts.values_list("recipient", flat=True))
+
+        # The SMS goes out from a task of its own, retried after its 503.
+        took = _wait_for(lambda: len(texted()) == len(orders), 180)
+        sms = texted()
         report.check("customers texted", len(sms), len(sms) == len(orders))
+        report.fact("  seconds after the links", "no" if took is None else f"{took:.0f}")
         report.check(
             "customers texted twice",
             sum(n > 1 for n in sms.values()),
