@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install install-dev migrate seed worker lint format messages bench clean
+.PHONY: run test install install-dev migrate seed worker lint format messages bench load faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,18 @@ bench: install-dev
 		echo "make bench: DATABASE_URL unset and no PostgreSQL at $(BENCH_DATABASE_URL): SQLite, the PostgreSQL-only benches are skipped"; \
 	fi; \
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## load: 10 minutes of mixed traffic against gunicorn, PostgreSQL, Redis, a worker and beat
+## (docs/reliability.md); needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…
+LOAD_ARGS ?= --minutes 10
+load: install-dev
+	flock /tmp/heavy.lock $(BIN)/python -m bench.load $(LOAD_ARGS)
+
+## faults: PostgreSQL and Redis cut, flaky providers, a killed worker (docs/reliability.md);
+## one scenario alone: make faults FAULTS=redis
+FAULTS ?= all
+faults: install-dev
+	flock /tmp/heavy.lock $(BIN)/python -m bench.faults $(FAULTS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

@@ -11,12 +11,15 @@ change after at most CACHE_SECONDS. Code that changes these tables with `QuerySe
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
 
 from .models import StageLimit, Trigger
+
+logger = logging.getLogger(__name__)
 
 CACHE_KEY = "automation:configuration:v2"
 CACHE_SECONDS = 30
@@ -31,10 +34,22 @@ class Configuration:
 
 
 def configuration() -> Configuration:
-    snapshot = cache.get(CACHE_KEY)
+    """The snapshot from the cache, loaded from the database when it is not there. A cache
+    that fails (Redis down) is bypassed: every stage entry reads the two tables itself until
+    it is back, rather than every transition and every incoming order failing."""
+    try:
+        snapshot = cache.get(CACHE_KEY)
+    except Exception:
+        logger.warning(
+            "automation settings read from the database: the cache failed", exc_info=True
+        )
+        return _load()
     if snapshot is None:
         snapshot = _load()
-        cache.set(CACHE_KEY, snapshot, CACHE_SECONDS)
+        try:
+            cache.set(CACHE_KEY, snapshot, CACHE_SECONDS)
+        except Exception:
+            logger.warning("automation settings not cached: the cache failed", exc_info=True)
     return snapshot
 
 
@@ -45,8 +60,17 @@ def forget_configuration(**kwargs) -> None:
     in between still reads the old rows. (A trigger deleted or switched off that a stale
     snapshot still lists schedules nothing: `firing._still_active`.)
     """
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    _drop()
+    transaction.on_commit(_drop)
+
+
+def _drop() -> None:
+    # A cache that is down holds no snapshot anybody reads; once back, what it kept expires
+    # within CACHE_SECONDS. Saving a trigger must not fail for it.
+    try:
+        cache.delete(CACHE_KEY)
+    except Exception:
+        logger.warning("automation settings snapshot not dropped: the cache failed", exc_info=True)
 
 
 def stage_limit(subject: str, state: str) -> StageLimit | None:

@@ -39,3 +39,11 @@ def send_notification_telegram_task(*, notification_id: int) -> None:
     from .services import notification_send_telegram
 
     notification_send_telegram(notification_id=notification_id)
+
+
+@shared_task
+def resend_unsent_tasks_task() -> int:
+    """Beat, every minute: publish the tasks the broker refused while it was down."""
+    from .outbox import unsent_tasks_resend
+
+    return unsent_tasks_resend()

@@ -20,10 +20,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -37,7 +35,6 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orders_office.settings")
 django.setup()
 
-import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -49,6 +46,7 @@ from integrations.sandbox.models import SandboxCdekOrder, SandboxCdekStatus  # n
 from integrations.sandbox.views.cdek import CLIENT_ID, CLIENT_SECRET  # noqa: E402
 
 from .results import BenchResult, Figure, Target  # noqa: E402
+from .servers import free_port, start_gunicorn, stop  # noqa: E402
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 INSERT_BATCH = 2000
@@ -141,43 +139,19 @@ def fill(n: int) -> list[str]:
     return uuids
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SANDBOX_ENABLED": "true",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-    }
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "orders_office.wsgi",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
-            f"--threads={threads}",
-            "--log-level=warning",
-        ],
-        cwd=BASE_DIR,
-        env=env,
+    process, _port = start_gunicorn(
+        env={
+            "DATABASE_URL": database_url,
+            "SANDBOX_ENABLED": "true",
+            "SITE_URL": f"http://127.0.0.1:{port}",
+        },
+        workers=workers,
+        threads=threads,
+        port=port,
+        ready_path="/sandbox/cdek/v2/webhooks",
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/sandbox/cdek/v2/webhooks", timeout=5)
-            return process
-        except requests.RequestException:
-            # Not listening yet, or its first answer (imports, migrations check) is slow.
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
+    return process
 
 
 def poll(uuids: list[str], *, rate: float, workers: int, batch: int) -> dict:
@@ -264,9 +238,7 @@ def main(argv: list[str] | None = None) -> BenchResult:
         get_order(uuids[0])  # the token, and a warm server
         result = poll(uuids, rate=args.rate, workers=args.workers, batch=args.batch)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+        stop(server)
         connection.creation.destroy_test_db(old_name, verbosity=0)
         tmp.cleanup()
 

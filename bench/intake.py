@@ -26,15 +26,11 @@ import datetime
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import django
 
@@ -56,19 +52,13 @@ from integrations.storesite.signing import sign  # noqa: E402
 from orders.models import Order  # noqa: E402
 
 from .results import BenchResult, Figure, Target  # noqa: E402
+from .servers import database_url, start_gunicorn, stop  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 KNOWN_CUSTOMERS = 1000
 PRODUCTS = 50
 SECRET = "bench-secret"
 #: Statements that are not queries: BEGIN, COMMIT and the savepoints.
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class OrderMaker:
@@ -321,50 +311,21 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
         maker = OrderMaker(uuid.uuid4().hex[:8])
         statements = _statements_per_order(maker)
 
-        port = _free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": (
-                f"postgres://{dsn['USER']}:{dsn['PASSWORD'] or ''}@{dsn['HOST'] or '127.0.0.1'}:"
-                f"{dsn['PORT'] or 5432}/{test_db}"
-            ),
-            "DJANGO_DEBUG": "false",
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "orders_office.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
+        server, port = start_gunicorn(
+            env={
+                "DATABASE_URL": database_url(dsn, test_db),
+                "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            },
+            workers=args.workers,
+            threads=args.threads,
         )
         url = f"http://127.0.0.1:{port}/api/v1/orders/"
-        for _ in range(100):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/api/schema/", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
         _load(url, 2, args.clients, maker)  # warm-up: connections, imports, caches
         result = _load(url, args.seconds, args.clients, maker)
         stored = Order.objects.filter(external_id__in=result["sent"]).count()
         raw_rate = _raw_sql_rate(dsn, args.seconds, args.clients, store.pk, product_ids)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
+        stop(server)
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
     latencies = result["latencies"]

@@ -6,6 +6,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orders_office.settings")
 
-app = Celery("orders_office")
+# Every task keeps a publish the broker refused and retries a run that lost the database.
+app = Celery("orders_office", task_cls="orders_office.task_base:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees a view's database error first: 503 with Retry-After, not 500.
+    "orders_office.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "orders_office.urls"
@@ -140,6 +142,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that is down or unreachable fails a cache call at once instead of hanging the
+    # request; the callers fall back (rate limits let the request through, the automation
+    # settings are read from the database).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -223,8 +232,11 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # State lives in the database; there is no result backend to run.
 CELERY_TASK_IGNORE_RESULT = True
-# Every task is idempotent, so a task lost with its worker may safely run again.
+# Every task is idempotent, so a task lost with its worker may safely run again: acknowledged
+# only once done, and put back in the queue when its worker process is killed (the OOM killer,
+# a SIGKILL) rather than recorded as failed.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
@@ -244,8 +256,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Redis re-delivers unacked messages after this; keep it above the longest retry backoff.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis re-delivers unacked messages after this (those of a worker killed as a whole);
+    # keep it above the longest retry backoff and countdown (10 minutes).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # An unreachable Redis fails a publish in seconds instead of hanging the request
+        # (the publish is then kept and sent again: orders_office.task_base).
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+    }
 
 # Static schedule: cadence is code; business limits live in models editable in admin.
 # Minute-level entries expire so that a stalled worker does not pile them up.
@@ -277,6 +296,12 @@ CELERY_BEAT_SCHEDULE = {
     # Events for the stores' websites: retries whose time has come, events whose task was lost.
     "orders-store-events": {
         "task": "orders.tasks.enqueue_due_store_events_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    # Tasks the broker refused while it was down (orders_office.task_base), sent again.
+    "automation-resend-unsent-tasks": {
+        "task": "automation.tasks.resend_unsent_tasks_task",
         "schedule": 60.0,
         "options": {"expires": 50},
     },

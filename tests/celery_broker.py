@@ -8,8 +8,13 @@ from orders_office.celery import app
 
 
 def switch_broker(url: str) -> str:
-    """Publish to and consume from `url` from now on; return the broker used until now."""
-    previous = app.conf.broker_url
+    """Publish to and consume from `url` from now on; return the broker used until now.
+
+    The read and write URLs are set too: Celery's `broker_url` prefers the CELERY_BROKER_URL
+    environment variable to the configuration, so with it set (CI) the switch used to change
+    nothing and every test's tasks went to the real Redis.
+    """
+    previous = app.conf.broker_write_url
     # Producers opened earlier would still publish to the old broker.
     if app._pool is not None:
         app._pool.force_close_all()
@@ -17,4 +22,6 @@ def switch_broker(url: str) -> str:
     app.amqp._producer_pool = None
     kombu_pools.reset()
     app.conf.broker_url = url
+    app.conf.broker_read_url = url
+    app.conf.broker_write_url = url
     return previous

@@ -3,6 +3,7 @@
 from .base import Heartbeat, StagedModel, TransitionLog, Via
 from .limits import StageLimit
 from .notifications import Notification
+from .outbox import UnsentTask
 from .tasks import ChecklistItem, Task
 from .triggers import Trigger, TriggerAction, TriggerFiring
 
@@ -17,5 +18,6 @@ __all__ = [
     "Trigger",
     "TriggerAction",
     "TriggerFiring",
+    "UnsentTask",
     "Via",
 ]

@@ -109,3 +109,34 @@ def test_a_trigger_a_stale_snapshot_still_lists_schedules_nothing(store_a):
     order = _awaiting(store_a)
 
     assert not TriggerFiring.objects.filter(object_id=order.pk).exists()
+
+
+class _BrokenCache:
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+        return fail
+
+
+def test_the_settings_are_read_from_the_database_while_the_cache_is_down(
+    store_a, limit, monkeypatch
+):
+    limit(Status.AWAITING_PAYMENT, 30)
+    monkeypatch.setattr("automation.config.cache", _BrokenCache())
+
+    order = _awaiting(store_a)
+
+    assert order.stage_deadline_at is not None
+    assert configuration().limits[("orders.order", Status.AWAITING_PAYMENT)].minutes == 30
+
+
+def test_a_limit_saved_while_the_cache_is_down_is_saved(
+    limit, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("automation.config.cache", _BrokenCache())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stage_limit = limit(Status.AWAITING_PAYMENT, 45)
+
+    assert StageLimit.objects.get(pk=stage_limit.pk).minutes == 45
