@@ -81,7 +81,7 @@ def main() -> None:
         shot("overdue-dashboard", "/admin/dashboard/")
         shot("reports", "/admin/orders/reports/", full_page=True)
         shot("funnel", "/admin/orders/funnel/", full_page=True)
-        shot("processing", "/admin/orders/processing/")
+        shot("processing", "/admin/orders/processing/", full_page=True)
         shot("api-docs", "/api/docs/", full_page=True)
         # The demo store website's checkout: a paid CDEK order sent to the store API.
         page.goto(f"{args.base_url}/sandbox/storesite/checkout/")
