@@ -62,9 +62,7 @@ from django.utils import timezone  # noqa: E402
 from automation.models import StageLimit, Trigger, TriggerAction, TriggerFiring, UnsentTask  # noqa: E402
 from catalog.models import Product, Store  # noqa: E402
 from contacts.models import MessageTemplate  # noqa: E402
-from deals.choices import Presence  # noqa: E402
-from deals.models import Deal, ManagerProfile  # noqa: E402
-from integrations.storesite.signing import sign  # noqa: E402
+from deals.models import Deal  # noqa: E402
 from orders.demo_automation import TEMPLATES as DEMO_TEMPLATES  # noqa: E402
 from orders.models import Order, Status  # noqa: E402
 
@@ -78,6 +76,7 @@ from .servers import (  # noqa: E402
     start_worker,
     stop,
 )
+from .shop import at_desk_around_the_clock, store_api_headers  # noqa: E402
 
 SECRET = "faults-secret"
 PRODUCTS = 20
@@ -127,11 +126,7 @@ class IntakeClients:
         session = requests.Session()
         while not self._stop.is_set():
             external_id, body = self._payload()
-            headers = {
-                "Content-Type": "application/json",
-                "X-Store-Code": "faults",
-                "X-Signature": sign(body, SECRET),
-            }
+            headers = store_api_headers(body, "faults", SECRET)
             for _attempt in range(240):
                 started = time.perf_counter()
                 try:
@@ -324,13 +319,7 @@ class Rig:
         for i in range(2):
             user = get_user_model().objects.create(username=f"faults-manager-{i}", is_staff=True)
             self.store.members.add(user)
-            ManagerProfile.objects.create(
-                user=user,
-                presence=Presence.AT_DESK,
-                work_days="0123456",
-                work_start=datetime.time(0, 0),
-                work_end=datetime.time(23, 59),
-            )
+            at_desk_around_the_clock(user)
         # The team lead gets an alert for every new order, due at once: one task per order.
         self.lead = get_user_model().objects.create(
             username="faults-lead", is_staff=True, is_superuser=True

@@ -22,7 +22,6 @@ Targets (issue «Intake»): ≥ 25% of the raw rate, ≤ 20 statements per order
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import random
@@ -46,13 +45,12 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from catalog.models import Product, Store  # noqa: E402
 from contacts.models import Contact  # noqa: E402
-from deals.choices import Presence  # noqa: E402
-from deals.models import ManagerProfile  # noqa: E402
 from integrations.storesite.signing import sign  # noqa: E402
 from orders.models import Order  # noqa: E402
 
 from .results import BenchResult, Figure, Target  # noqa: E402
 from .servers import database_url, start_gunicorn, stop  # noqa: E402
+from .shop import at_desk_around_the_clock, store_api_headers  # noqa: E402
 
 KNOWN_CUSTOMERS = 1000
 PRODUCTS = 50
@@ -97,11 +95,7 @@ def _post(session: requests.Session, url: str, payload: dict) -> requests.Respon
     return session.post(
         url,
         data=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Store-Code": "bench",
-            "X-Signature": sign(body, SECRET),
-        },
+        headers=store_api_headers(body, "bench", SECRET),
         timeout=30,
     )
 
@@ -300,13 +294,7 @@ def main(argv: list[str] | None = None, *, skip_unless_postgresql: bool = False)
         for i in range(3):
             user = get_user_model().objects.create(username=f"bench-manager-{i}", is_staff=True)
             store.members.add(user)
-            ManagerProfile.objects.create(
-                user=user,
-                presence=Presence.AT_DESK,
-                work_days="0123456",
-                work_start=datetime.time(0, 0),
-                work_end=datetime.time(23, 59),
-            )
+            at_desk_around_the_clock(user)
         dsn = connection.settings_dict
         maker = OrderMaker(uuid.uuid4().hex[:8])
         statements = _statements_per_order(maker)

@@ -31,7 +31,6 @@ the worker's resident memory (the main process and its pool) after the warm-up a
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import queue
@@ -62,10 +61,7 @@ from django.utils import timezone  # noqa: E402
 
 from catalog.models import Product, Store  # noqa: E402
 from contacts.models import Contact, MessageTemplate  # noqa: E402
-from deals.choices import Presence  # noqa: E402
-from deals.models import ManagerProfile  # noqa: E402
 from integrations.sandbox.models import SandboxPayment  # noqa: E402
-from integrations.storesite.signing import sign  # noqa: E402
 from orders.demo_automation import TEMPLATES as DEMO_TEMPLATES  # noqa: E402
 from orders.models import Order, OrderTransition  # noqa: E402
 from orders.roles import MANAGER  # noqa: E402
@@ -80,6 +76,7 @@ from .servers import (  # noqa: E402
     stop,
     tree_rss_kb,
 )
+from .shop import at_desk_around_the_clock, store_api_headers  # noqa: E402
 
 SECRET = "load-secret"
 PASSWORD = "load-pass-12345"
@@ -246,11 +243,7 @@ class Load:
             response = session.post(
                 f"{self.base}/api/v1/orders/",
                 data=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Store-Code": "load",
-                    "X-Signature": sign(body, SECRET),
-                },
+                headers=store_api_headers(body, "load", SECRET),
                 timeout=30,
             )
             if response.status_code != 201:
@@ -415,14 +408,7 @@ def _seed(callback_url: str) -> list[str]:
         )
         user.groups.add(group)
         store.members.add(user)
-        ManagerProfile.objects.create(
-            user=user,
-            presence=Presence.AT_DESK,
-            work_days="0123456",
-            work_start=datetime.time(0, 0),
-            work_end=datetime.time(23, 59),
-            max_open_deals=100000,
-        )
+        at_desk_around_the_clock(user, max_open_deals=100000)
         names.append(user.username)
     return names
 
@@ -456,7 +442,8 @@ def main(argv: list[str] | None = None) -> None:
     env = {
         "DATABASE_URL": database_url(dsn, test_db),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CACHE_URL": os.environ.get("CACHE_URL", ""),
+        # One cache shared by every process, as in production; the broker's Redis when unset.
+        "CACHE_URL": os.environ.get("CACHE_URL") or settings.CELERY_BROKER_URL,
         "SANDBOX_ENABLED": "true",
         "SITE_URL": base,
         # YooKassa and SMS.ru are the sandbox on a server of their own, as the real ones are
