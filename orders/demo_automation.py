@@ -17,15 +17,12 @@ from catalog.models import Store
 from contacts.models import MessageTemplate
 from deals.models import Deal
 
+from .default_templates import DEFAULT_TEMPLATES
 from .models import Order, Status
 from .roles import MANAGER
 
 TEMPLATES = {
-    "payment_link": (
-        "Ссылка на оплату",
-        "{customer_name}, заказ №{order_number} в магазине «{store_name}» на {total} ₽. "
-        "Оплатить: {payment_link}",
-    ),
+    **DEFAULT_TEMPLATES,
     "payment_reminder": (
         "Напоминание об оплате",
         "Напоминаем: заказ №{order_number} на {total} ₽ ждёт оплаты. {payment_link}",

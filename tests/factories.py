@@ -209,13 +209,20 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
 
 
 class MessageTemplateFactory(factory.django.DjangoModelFactory):
+    """A template with the given code: the default one of that code (orders.default_templates,
+    created by every migrate) is rewritten with the given name, text and state."""
+
     class Meta:
         model = MessageTemplate
-        django_get_or_create = ("code",)
 
     code = factory.Sequence(lambda n: f"template-{n}")
     name = factory.Sequence(lambda n: f"Шаблон {n}")
     text = "Заказ №{order_number} на {total} ₽: оплатите по ссылке {payment_link}"
+
+    @classmethod
+    def _create(cls, model_class, *args, code, **fields):
+        template, _created = model_class.objects.update_or_create(code=code, defaults=fields)
+        return template
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

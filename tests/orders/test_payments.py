@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from automation.exceptions import TransitionForbidden, TransitionNotAllowed
 from automation.models import Notification
-from contacts.models import Message
+from contacts.models import Message, MessageTemplate
 from deals.choices import DeliveryMethod, PaymentMethod
 from integrations.errors import PermanentError, TransientError
 from orders import tasks
@@ -277,7 +277,8 @@ def test_a_link_created_while_the_order_was_edited_is_not_texted(
 def test_a_link_that_cannot_reach_the_customer_is_recorded_and_the_manager_told(
     order, manager, yoo, enqueued, django_capture_on_commit_callbacks
 ):
-    # No «payment_link» template: the payment exists at YooKassa, the text cannot be made.
+    # The «payment_link» template deleted: the payment exists at YooKassa, no text can be made.
+    MessageTemplate.objects.filter(code="payment_link").delete()
     payment = _send(order, manager, django_capture_on_commit_callbacks)
 
     enqueued.run()
