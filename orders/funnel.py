@@ -75,23 +75,15 @@ def build_funnel(
     by_reason = list(
         deals.values("lost_reason_id")
         .annotate(
-            deals=Count("pk"),
-            in_progress=Count("pk", filter=Q(furthest_step__gte=FunnelStep.IN_PROGRESS)),
-            ordered=Count("pk", filter=Q(furthest_step__gte=FunnelStep.ORDER_PLACED)),
-            paid=Count("pk", filter=Q(furthest_step__gte=FunnelStep.PAID_OR_CONFIRMED)),
-            issued=Count("pk", filter=Q(furthest_step__gte=FunnelStep.ISSUED)),
+            **{
+                _step_key(step): Count("pk", filter=Q(furthest_step__gte=step))
+                for step in FunnelStep
+            },
             lost=Count("pk", filter=Q(stage=Deal.Stage.LOST)),
         )
         .order_by()
     )
-    labels = {
-        "deals": _("Deals"),
-        "in_progress": _("In progress"),
-        "ordered": _("Order placed"),
-        "paid": _("Paid or confirmed"),
-        "issued": _("Issued"),
-    }
-    figures = {key: sum(row[key] for row in by_reason) for key in labels}
+    figures = {step: sum(row[_step_key(step)] for row in by_reason) for step in FunnelStep}
     lost = {row["lost_reason_id"]: row["lost"] for row in by_reason if row["lost"]}
     # A join, not «deal IN (cohort)»: PostgreSQL hashes the 120,000 cancelled orders (the
     # partial index order_cancelled_deal) instead of the cohort's hundreds of thousands of
@@ -112,14 +104,18 @@ def build_funnel(
         RefusalReason.objects.filter(pk__in={*lost, *cancelled} - {None}).values_list("pk", "name")
     )
     return Funnel(
-        steps(labels, figures),
+        steps(figures),
         _by_reason(_("Lost deals"), lost, names)
         + _by_reason(_("Cancelled orders"), cancelled, names),
     )
 
 
-def steps(labels: dict[str, str], figures: dict[str, int]) -> list[Step]:
-    counts = [(labels[key], figures[key] or 0) for key in labels]
+def _step_key(step: FunnelStep) -> str:
+    return f"step_{step.value}"
+
+
+def steps(figures: dict[FunnelStep, int]) -> list[Step]:
+    counts = [(str(step.label), figures[step] or 0) for step in FunnelStep]
     first = counts[0][1]
     result = []
     previous = None
