@@ -61,9 +61,7 @@ from django.utils import timezone  # noqa: E402
 
 from automation.models import StageLimit, Trigger, TriggerAction, TriggerFiring, UnsentTask  # noqa: E402
 from catalog.models import Product, Store  # noqa: E402
-from contacts.models import MessageTemplate  # noqa: E402
 from deals.models import Deal  # noqa: E402
-from orders.demo_automation import TEMPLATES as DEMO_TEMPLATES  # noqa: E402
 from orders.models import Order, Status  # noqa: E402
 
 from .fault_proxy import FaultProxy  # noqa: E402
@@ -310,9 +308,6 @@ class Rig:
         self.store = Store.objects.create(
             code="faults", name="Faults", api_secret=SECRET, callback_url=self.site.url
         )
-        # The payment link is texted from this template (seed_demo makes it in the demo).
-        name, text = DEMO_TEMPLATES["payment_link"]
-        MessageTemplate.objects.create(code="payment_link", name=name, text=text)
         Product.objects.bulk_create(
             Product(sku=f"F-{i}", name=f"Товар {i}", price=Decimal("990")) for i in range(PRODUCTS)
         )

@@ -60,9 +60,8 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from catalog.models import Product, Store  # noqa: E402
-from contacts.models import Contact, MessageTemplate  # noqa: E402
+from contacts.models import Contact  # noqa: E402
 from integrations.sandbox.models import SandboxPayment  # noqa: E402
-from orders.demo_automation import TEMPLATES as DEMO_TEMPLATES  # noqa: E402
 from orders.models import Order, OrderTransition  # noqa: E402
 from orders.roles import MANAGER  # noqa: E402
 
@@ -391,9 +390,6 @@ def _seed(callback_url: str) -> list[str]:
     store = Store.objects.create(
         code="load", name="Load", api_secret=SECRET, callback_url=callback_url
     )
-    # The payment link is texted from this template (seed_demo makes it in the demo).
-    name, text = DEMO_TEMPLATES["payment_link"]
-    MessageTemplate.objects.create(code="payment_link", name=name, text=text)
     Product.objects.bulk_create(
         Product(sku=f"L-{i}", name=f"Товар {i}", price=Decimal("990")) for i in range(PRODUCTS)
     )

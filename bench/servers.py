@@ -59,6 +59,18 @@ def _env(env: Mapping[str, str] | None) -> dict[str, str]:
     }
 
 
+def _spawn(command: list[str], *, env: Mapping[str, str] | None, log: str | None):
+    """A server of ours, run from the project folder with our environment plus `env`."""
+    out = _log(log)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=_env(env),
+        stdout=out,
+        stderr=subprocess.STDOUT if out else None,
+    )
+
+
 def start_gunicorn(
     *,
     env: Mapping[str, str] | None = None,
@@ -72,7 +84,7 @@ def start_gunicorn(
     """gunicorn on 127.0.0.1:`port` (a free one by default); returns once `ready_path`
     answers, with the process and the port."""
     port = port or free_port()
-    process = subprocess.Popen(
+    process = _spawn(
         [
             str(BIN / "gunicorn"),
             "orders_office.wsgi",
@@ -81,10 +93,8 @@ def start_gunicorn(
             f"--threads={threads}",
             "--log-level=warning",
         ],
-        cwd=ROOT,
-        env=_env(env),
-        stdout=(out := _log(log)),
-        stderr=subprocess.STDOUT if out else None,
+        env=env,
+        log=log,
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -109,7 +119,7 @@ def start_worker(
     log: str | None = None,
 ) -> subprocess.Popen:
     """A Celery worker (prefork, `concurrency` processes) on the configured broker."""
-    return subprocess.Popen(
+    return _spawn(
         [
             str(BIN / "celery"),
             "-A",
@@ -121,10 +131,8 @@ def start_worker(
             "--without-gossip",
             "--without-mingle",
         ],
-        cwd=ROOT,
-        env=_env(env),
-        stdout=(out := _log(log)),
-        stderr=subprocess.STDOUT if out else None,
+        env=env,
+        log=log,
     )
 
 
@@ -135,7 +143,7 @@ def start_beat(
     loglevel: str = "WARNING",
     log: str | None = None,
 ) -> subprocess.Popen:
-    return subprocess.Popen(
+    return _spawn(
         [
             str(BIN / "celery"),
             "-A",
@@ -144,10 +152,8 @@ def start_beat(
             f"--loglevel={loglevel}",
             f"--schedule={schedule}",
         ],
-        cwd=ROOT,
-        env=_env(env),
-        stdout=(out := _log(log)),
-        stderr=subprocess.STDOUT if out else None,
+        env=env,
+        log=log,
     )
 
 
